@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// The CLI and its one error boundary: PostfixMatrixError subclasses print as a message plus
+// a hint and exit with their code; anything else is a bug and prints its stack.
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { ExitCode, InterruptedError, PostfixMatrixError, UsageError } from "../errors.js";
+import { prepareMatrix, type PreparedMatrix } from "../core/prepare.js";
+import { makeRenderer } from "../core/render/dockerfile.js";
+import { formatDetails, formatTable } from "../core/report/table.js";
+import { jsonReport, junitReport } from "../core/report/machine.js";
+import { loadTemplates } from "../io/fs/templates.js";
+import { Engine } from "../io/docker/engine.js";
+import { bootstrapBaseImage } from "../io/base/bootstrap.js";
+import { defaultResolveOptions } from "../io/source/resolve.js";
+import { ContainerRegistry } from "../io/verify/verify.js";
+import { runMatrix, writeDockerfiles } from "../run/run-matrix.js";
+import { cellPassed, type CellResult } from "../run/outcome.js";
+import { filterCells } from "./filter.js";
+
+// No registry is reachable and Ryuk would have to be pulled: we remove our own containers.
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function load(file: string, only?: string[]): Promise<PreparedMatrix> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read matrix ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const p = prepareMatrix(text, file);
+  return { ...p, cells: filterCells(p.cells, only) };
+}
+
+export function defaultConcurrency(): number {
+  // Each build runs make -j$(nproc); two at once overlap one's apt/IO with another's compile.
+  const byMemory = Math.floor(os.totalmem() / 2 ** 30 / 2);
+  return Math.max(1, Math.min(os.availableParallelism(), byMemory, 4));
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, not ${v}`);
+  return n;
+};
+
+function program(): Command {
+  const cli = new Command("postfix-matrix")
+    .description("Build and verify Postfix container images across a matrix of OS targets, releases and build options")
+    .showHelpAfterError()
+    .exitOverride();
+
+  cli.command("expand")
+    .description("print the cells a matrix expands to")
+    .argument("<matrix>", "matrix YAML file")
+    .option("--json", "print JSON")
+    .option("--only <terms...>", "cell ids or axis=value filters")
+    .action(async (file: string, o: { json?: boolean; only?: string[] }) => {
+      const p = await load(file, o.only);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(p.cells.map((c) => ({ id: c.cell.id, image: c.image, values: c.cell.values, options: c.cell.options, keys: c.recipe.keys })), null, 2)}\n`);
+        return;
+      }
+      for (const c of p.cells) process.stdout.write(`${c.cell.id.padEnd(48)} ${c.image}\n`);
+      process.stdout.write(`${p.cells.length} cells\n`);
+    });
+
+  cli.command("generate")
+    .description("write each cell's Dockerfile under --out, without building")
+    .argument("<matrix>", "matrix YAML file")
+    .option("--out <dir>", "output folder", "out")
+    .option("--only <terms...>", "cell ids or axis=value filters")
+    .action(async (file: string, o: { out: string; only?: string[] }) => {
+      const p = await load(file, o.only);
+      const written = await writeDockerfiles(p, makeRenderer(await loadTemplates()), o.out);
+      for (const [, f] of written) process.stdout.write(`${f.path}\n`);
+    });
+
+  const runLike = (name: string, description: string, mode: { build: boolean }) =>
+    cli.command(name)
+      .description(description)
+      .argument("<matrix>", "matrix YAML file")
+      .option("--out <dir>", "folder for Dockerfiles, logs and reports", "out")
+      .option("--only <terms...>", "cell ids or axis=value filters")
+      .option("-j, --concurrency <n>", "cells built at once", int("--concurrency"), defaultConcurrency())
+      .addOption(new Option("--builder <builder>", "image builder").choices(["buildkit", "classic"]).default("buildkit"))
+      .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
+      .option("--no-verify", "build only")
+      .option("--fail-fast", "start no new cell after one fails")
+      .action(async (file: string, o: RunFlags) => {
+        process.exitCode = await run(file, o, mode);
+      });
+  runLike("run", "generate, build and verify every cell", { build: true });
+  runLike("verify", "verify already built images", { build: false });
+
+  const base = cli.command("base").description("base images");
+  base.command("bootstrap")
+    .description("build Debian base images offline with debootstrap and docker import")
+    .argument("<refs...>", "image references such as debian:bookworm")
+    .option("--force", "rebuild even when the image exists")
+    .action(async (refs: string[], o: { force?: boolean }) => {
+      const engine = new Engine();
+      await engine.ping();
+      for (const ref of refs) {
+        const r = await bootstrapBaseImage(ref, { engine, force: Boolean(o.force), log: (l) => log(`  ${l}`) });
+        process.stdout.write(r.kind === "present" ? `${ref}: present (use --force to rebuild)\n` : `${ref}: bootstrapped in ${r.seconds.toFixed(1)} s (${r.imageId.slice(7, 19)})\n`);
+      }
+    });
+  return cli;
+}
+
+interface RunFlags {
+  out: string;
+  only?: string[];
+  concurrency: number;
+  builder: "buildkit" | "classic";
+  bootstrapMissing?: boolean;
+  verify: boolean;
+  failFast?: boolean;
+}
+
+async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise<number> {
+  const p = await load(file, o.only);
+  const started = new Date();
+  const controller = new AbortController();
+  const registry = new ContainerRegistry();
+  const onSignal = (sig: string) => {
+    if (controller.signal.aborted) return;
+    log(`\n${sig}: stopping builds and removing verification containers…`);
+    controller.abort(new InterruptedError());
+    void registry.stopAll();
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  log(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
+  let results: CellResult[];
+  try {
+    results = await runMatrix(p, {
+      engine: new Engine(),
+      render: makeRenderer(await loadTemplates()),
+      outDir: o.out,
+      concurrency: o.concurrency,
+      builder: o.builder,
+      bootstrapMissing: Boolean(o.bootstrapMissing),
+      verify: o.verify,
+      build: mode.build,
+      failFast: Boolean(o.failFast),
+      sources: defaultResolveOptions(),
+      log,
+      signal: controller.signal,
+      registry,
+    });
+  } catch (e) {
+    const partial = (e as { results?: CellResult[] }).results;
+    if (partial) process.stdout.write(`${formatTable(partial)}\n`);
+    await registry.stopAll();
+    throw e;
+  }
+  const seconds = (Date.now() - started.getTime()) / 1000;
+  const dir = path.join(o.out, p.matrix.name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "report.json"), `${JSON.stringify(jsonReport(p.matrix, results, { startedAt: started.toISOString(), seconds }), null, 2)}\n`);
+  await writeFile(path.join(dir, "report.xml"), junitReport(p.matrix.name, results));
+  process.stdout.write(`\n${formatTable(results)}\n`);
+  const details = formatDetails(results);
+  if (details) process.stdout.write(`\n${details}\n`);
+  process.stdout.write(`\nreports: ${path.join(dir, "report.json")}, ${path.join(dir, "report.xml")} (${seconds.toFixed(1)} s)\n`);
+  return results.every(cellPassed) ? ExitCode.ok : ExitCode.cellsFailed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    const ce = e as { code?: string; exitCode?: number };
+    if (typeof ce.code === "string" && ce.code.startsWith("commander.")) {
+      return ce.code === "commander.helpDisplayed" || ce.code === "commander.version" || ce.code === "commander.help" ? 0 : ExitCode.badInput;
+    }
+    if (e instanceof PostfixMatrixError) {
+      log(`postfix-matrix: ${e.message}`);
+      if (e.hint) log(`hint: ${e.hint}`);
+      return e.exitCode;
+    }
+    log(`postfix-matrix: internal error: ${(e as Error).stack ?? String(e)}`);
+    return 70;
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

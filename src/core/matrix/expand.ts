@@ -1,0 +1,115 @@
+// Axes -> cells, with GitHub Actions' include/exclude semantics:
+// - the cells are the cartesian product of the axes, in axis order;
+// - each `exclude` entry removes the cells whose axis values match all of its keys;
+// - then each `include` entry is merged into every remaining product cell whose axis values it
+//   does not contradict (its non-axis keys are build options added to, or overriding earlier
+//   includes in, those cells); an entry that matches no cell becomes a cell of its own.
+import { createHash } from "node:crypto";
+import { ConfigError, type ConfigIssue } from "../../errors.js";
+import type { AxisValue, Cell, Matrix, MatchEntry, Origins } from "./model.js";
+import type { BuildOptions, OptionFieldName, OptionSet } from "./schema.js";
+
+interface Draft {
+  values: Map<string, AxisValue>;
+  includes: MatchEntry[];
+  /** Set when the cell exists only because of an include entry. */
+  standalone?: MatchEntry;
+}
+
+export function expandMatrix(m: Matrix): Cell[] {
+  const issues: ConfigIssue[] = [];
+  let drafts: Draft[] = [{ values: new Map(), includes: [] }];
+  for (const axis of m.axes) {
+    drafts = drafts.flatMap((d) =>
+      axis.values.map((v) => ({ values: new Map(d.values).set(axis.key, v), includes: [] })),
+    );
+  }
+  drafts = drafts.filter((d) => !m.exclude.some((e) => matches(e, d)));
+  const product = drafts.length;
+  for (const entry of m.include) {
+    let hit = false;
+    for (const d of drafts.slice(0, product)) {
+      if (matches(entry, d)) {
+        d.includes.push(entry);
+        hit = true;
+      }
+    }
+    if (!hit) {
+      if (!entry.os || !entry.postfix) {
+        issues.push({
+          file: m.file,
+          path: entry.path,
+          message: "matches no cell, so it makes a new one, which needs both `os` and `postfix`",
+        });
+      } else {
+        drafts.push({ values: new Map(), includes: [entry], standalone: entry });
+      }
+    }
+  }
+  const cells = drafts.map((d) => toCell(m, d));
+  const byId = new Map<string, Cell>();
+  for (const c of cells) {
+    if (byId.has(c.id)) {
+      issues.push({ file: m.file, path: "include", message: `two cells would be named ${c.id}; give one of them an \`options\` set of its own name` });
+    }
+    byId.set(c.id, c);
+  }
+  if (cells.length === 0) issues.push({ file: m.file, path: "exclude", message: "the matrix expands to no cells" });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return cells;
+}
+
+function matches(e: MatchEntry, d: Draft): boolean {
+  return Object.entries(e.match).every(([k, label]) => d.values.get(k)?.label === label);
+}
+
+function toCell(m: Matrix, d: Draft): Cell {
+  const options: Record<string, unknown> = {};
+  const origins: Origins = {};
+  const apply = (o: BuildOptions | OptionSet | undefined, at: string) => {
+    if (!o) return;
+    for (const [k, v] of Object.entries(o)) {
+      if (k === "name" || k === "description" || v === undefined) continue;
+      options[k] = v;
+      origins[k as OptionFieldName] = `${at}.${k}`;
+    }
+  };
+  apply(m.defaults, "defaults");
+  const s = d.standalone;
+  const setValue = d.values.get("options");
+  const set = s?.optionSet ?? setValue?.optionSet;
+  apply(set, s ? `${s.path}.options` : setValue?.path ?? "");
+  for (const [key, v] of d.values) {
+    if (v.field) {
+      options[v.field.name] = v.field.value;
+      origins[v.field.name] = v.path;
+    }
+  }
+  for (const inc of d.includes) {
+    if (inc.optionSet && !setValue) apply(inc.optionSet, `${inc.path}.options`);
+    apply(inc.extras, inc.path);
+  }
+
+  const os = s?.os ?? d.values.get("os")!.os!;
+  const postfix = s?.postfix ?? d.values.get("postfix")!.postfix!;
+  const values: Record<string, string> = { os, postfix: postfix.version };
+  const optionsName = set?.name ?? d.includes.find((i) => i.optionSet)?.optionSet?.name ?? "defaults";
+  if (set || m.axes.some((a) => a.key === "options")) values.options = optionsName;
+  for (const [key, v] of d.values) if (!(key in values)) values[key] = v.label;
+  return { id: cellId(values), values, os, postfix, optionsName, options: options as BuildOptions, origins };
+}
+
+/** Readable and usable as an image tag: [a-z0-9._-], at most 128 characters. */
+export function cellId(values: Record<string, string>): string {
+  const parts = Object.entries(values).map(([k, v]) =>
+    k === "os" || k === "postfix" || k === "options" ? slugPart(v) : `${slugPart(k)}-${slugPart(v)}`,
+  );
+  const id = parts.join("-");
+  if (id.length <= 128) return id;
+  const hash = createHash("sha256").update(id).digest("hex").slice(0, 10);
+  return `${id.slice(0, 117)}-${hash}`;
+}
+
+function slugPart(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "x";
+}

@@ -1,0 +1,73 @@
+// The matrix file's shape. Parsing stops at shape; cross-field rules live in rules.ts.
+import { z } from "zod";
+import { VERSION_PATTERN } from "../version.js";
+import { commandName, flagsText, imageRef, installPath, slug } from "./values.js";
+import {
+  DATABASE_TYPES, FEATURE_NAMES, INSTALL_DIRECTORY_NAMES, LAYOUTS, NO_ALLOWED, NO_SWITCHES, PATH_NAMES,
+} from "./vocabulary.js";
+
+const pathOrNo = (name: string) =>
+  NO_ALLOWED.has(name) ? z.union([z.literal("no"), installPath]) : name === "openssl_path" ? commandName : installPath;
+
+const directories = (names: readonly string[]) =>
+  z.strictObject(Object.fromEntries(names.map((n) => [n, pathOrNo(n).optional()])) as Record<string, z.ZodOptional<z.ZodType<string>>>);
+
+/** Build options: what one cell asks of `make makefiles` and `make upgrade`. */
+export const optionFields = {
+  shared: z.boolean(),
+  dynamicmaps: z.boolean(),
+  pie: z.boolean(),
+  features: z.array(z.enum(FEATURE_NAMES)),
+  /** -DNO_<NAME> switches. */
+  disable: z.array(z.enum(NO_SWITCHES)),
+  fd_setsize: z.number().int().min(64).max(1 << 20),
+  cc: commandName,
+  opt: flagsText,
+  debug: flagsText,
+  warn: flagsText,
+  shlib_cflags: flagsText,
+  shlib_rpath: flagsText,
+  shlib_suffix: z.string().regex(/^\.[A-Za-z0-9._-]+$/, "must look like .so"),
+  install_opts: z.array(z.enum(["-keep-build-mtime"])),
+  /** Expert escape hatches, appended after what the recipe derives. */
+  ccargs: flagsText,
+  auxlibs: flagsText,
+  layout: z.enum(LAYOUTS),
+  default_database_type: z.enum(DATABASE_TYPES),
+  compile_directories: directories(PATH_NAMES),
+  install_directories: directories(INSTALL_DIRECTORY_NAMES),
+} as const;
+export type OptionFieldName = keyof typeof optionFields;
+export const OPTION_FIELD_NAMES = Object.keys(optionFields) as OptionFieldName[];
+
+const optionShape = Object.fromEntries(
+  Object.entries(optionFields).map(([k, v]) => [k, (v as z.ZodType).optional()]),
+) as { [K in OptionFieldName]: z.ZodOptional<(typeof optionFields)[K]> };
+
+export const buildOptions = z.strictObject(optionShape);
+export type BuildOptions = z.infer<typeof buildOptions>;
+
+export const optionSet = z.strictObject({ name: slug, description: z.string().optional(), ...optionShape });
+export type OptionSet = z.infer<typeof optionSet>;
+
+export const postfixRelease = z.union([
+  z.string().regex(VERSION_PATTERN, "must be a Postfix release such as 3.10.13"),
+  z.strictObject({
+    version: z.string().regex(VERSION_PATTERN, "must be a Postfix release such as 3.10.13"),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits"),
+  }),
+]);
+export type PostfixReleaseInput = z.infer<typeof postfixRelease>;
+
+export const osTarget = imageRef;
+
+/** The file as written; `axes` values are checked per axis in load.ts. */
+export const matrixFile = z.strictObject({
+  name: slug.optional(),
+  description: z.string().optional(),
+  defaults: buildOptions.optional(),
+  axes: z.record(z.string(), z.array(z.unknown()).min(1, "an axis needs at least one value")),
+  include: z.array(z.record(z.string(), z.unknown())).optional(),
+  exclude: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+export type MatrixFileInput = z.infer<typeof matrixFile>;

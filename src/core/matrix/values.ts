@@ -1,0 +1,41 @@
+// Value checks for fields that end up in `make` and shell lines. Everything a matrix gives
+// is later single-quoted for the shell; these rules reject what quoting cannot make safe
+// (`$` and backquotes are expanded by make itself, control characters break lines).
+import { z } from "zod";
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Free-form compiler/linker flags (CCARGS, AUXLIBS, OPT, ...): anything but control chars, `$`, backquote. */
+export const flagsText = z
+  .string()
+  .refine((s) => !CONTROL.test(s), "must be one line without control characters (newline, tab)")
+  .refine((s) => !/[$`]/.test(s), "must not contain `$` or a backquote: make and the shell would expand them");
+
+/** A command name or absolute path such as `gcc`, `clang-16` or `/usr/bin/gcc-12`. */
+export const commandName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._+/-]*$/, "must be a command name or path (letters, digits, . _ + - /)");
+
+const MAIL_VERSION = "MAIL_VERSION";
+
+/** An absolute path; `MAIL_VERSION` may end it (makedefs replaces it with the release). */
+export const installPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._+/-]*$/, "must be an absolute path of letters, digits and . _ + - / only")
+  .refine(
+    (s) => !s.slice(0, s.endsWith(MAIL_VERSION) ? -MAIL_VERSION.length : undefined).includes(MAIL_VERSION),
+    "MAIL_VERSION is allowed only at the end of a value",
+  )
+  .refine((s) => !s.split("/").includes(".."), "must not contain `..`");
+
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be lower-case letters, digits, . _ - (at most 63, starting with a letter or digit)");
+
+/** A container image reference as `docker import`/`FROM` take it, without a digest. */
+export const imageRef = z
+  .string()
+  .regex(
+    /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/,
+    "must be an image reference such as debian:bookworm",
+  );

@@ -1,0 +1,68 @@
+// The small set of errors the CLI's one error boundary knows how to print.
+// Each carries the exit code it means; cell failures are outcomes, not errors.
+
+export const ExitCode = {
+  ok: 0,
+  cellsFailed: 1,
+  badInput: 2,
+  environment: 3,
+  interrupted: 130,
+} as const;
+
+export abstract class PostfixMatrixError extends Error {
+  abstract readonly exitCode: number;
+  /** One line telling the user what to do about it, when we know. */
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = hint;
+  }
+}
+
+export interface ConfigIssue {
+  file: string;
+  /** Field path such as `axes.os[1]` or `include[0].features`. */
+  path: string;
+  message: string;
+  /** 1-based line in the file, when known. */
+  line?: number;
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  const where = i.line ? `${i.file}:${i.line}` : i.file;
+  return `${where}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
+}
+
+/** Bad matrix or bad command-line input: nothing was built. */
+export class ConfigError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.badInput;
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[], hint?: string) {
+    super(issues.map(formatIssue).join("\n"), hint);
+    this.issues = issues;
+  }
+}
+
+/** Usage errors that are not about a matrix file (unknown cell filter, bad flag value). */
+export class UsageError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.badInput;
+}
+
+/** The machine is not ready: no engine, missing base image, debootstrap absent. */
+export class EnvironmentError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.environment;
+}
+
+/** A Postfix release could not be had, or did not match its checksum. */
+export class SourceError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.environment;
+}
+
+/** SIGINT/SIGTERM: work was stopped on request. */
+export class InterruptedError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.interrupted;
+  constructor() {
+    super("interrupted");
+  }
+}
