@@ -106,10 +106,11 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
   if (o.install_opts?.length) upgrade.push(`POSTFIX_INSTALL_OPTS=${o.install_opts.join(" ")}`);
 
   // The NIS-enabled default alias_maps adds nis:mail.aliases, which warns on every delivery.
+  const aliasType = o.default_database_type ?? "hash";
   const settings: [string, string][] = [
     ["maillog_file", "/dev/stdout"],
-    ["alias_maps", "$default_database_type:/etc/aliases"],
-    ["alias_database", "$default_database_type:/etc/aliases"],
+    ["alias_maps", `${aliasType}:/etc/aliases`],
+    ["alias_database", `${aliasType}:/etc/aliases`],
   ];
   if (features.includes("sasl-dovecot") && !features.includes("sasl-cyrus")) settings.push(["smtpd_sasl_type", "dovecot"]);
 
