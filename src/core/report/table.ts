@@ -2,6 +2,9 @@
 import type { CellResult } from "../../run/outcome.js";
 import { cellPassed } from "../../run/outcome.js";
 
+/** Long compiler command lines would bury the error line. */
+const clip = (line: string) => (line.length > 240 ? `${line.slice(0, 240)} …` : line);
+
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 function buildColumn(r: CellResult): string {
@@ -47,7 +50,7 @@ export function formatDetails(results: readonly CellResult[], opts: { all?: bool
     out.push(`--- ${r.id} (${r.image})`);
     if (r.build.kind === "failed") {
       out.push(`build failed${r.build.step ? ` at step: ${r.build.step}` : ""}`, `error: ${r.build.message}`);
-      if (r.build.lastLines.length) out.push("last output:", ...r.build.lastLines.map((l) => `  | ${l}`));
+      if (r.build.lastLines.length) out.push("last output:", ...r.build.lastLines.map((l) => `  | ${clip(l)}`));
       out.push(`full log: ${r.logFile}`, `Dockerfile: ${r.dockerfile}`);
     }
     if (r.verify.kind === "error") out.push(`verification could not run: ${r.verify.message}`);
