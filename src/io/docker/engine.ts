@@ -28,6 +28,8 @@ export interface BuildRequest {
   tag: string;
   builder: Builder;
   labels?: Record<string, string>;
+  /** Build only up to this stage (e.g. "build"). */
+  target?: string;
   onEvent?: (e: BuildEvent) => void;
   signal?: AbortSignal;
 }
@@ -91,6 +93,7 @@ export class Engine {
   async build(req: BuildRequest): Promise<{ imageId: string }> {
     const opts: Record<string, unknown> = { t: req.tag, rm: true, forcerm: true, labels: req.labels ?? {} };
     if (req.builder === "buildkit") opts.version = "2";
+    if (req.target) opts.target = req.target;
     if (req.signal) opts.abortSignal = req.signal;
     const stream = (await this.docker.buildImage(req.context as unknown as NodeJS.ReadableStream, opts as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
     const steps = new Map<string, string>();
