@@ -16,6 +16,11 @@ import { bootstrapBaseImage } from "../io/base/bootstrap.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
 import { ContainerRegistry } from "../io/verify/verify.js";
 import { runMatrix, writeDockerfiles } from "../run/run-matrix.js";
+import { formatPlan, planCells } from "../core/plan/plan.js";
+import { VerifyCache } from "../io/verify/cache.js";
+import { defaultCacheDir } from "../io/source/cache.js";
+import { LiveView } from "./view/live.js";
+import { PlainView } from "./view/plain.js";
 import { cellPassed, type CellResult } from "../run/outcome.js";
 import { filterCells } from "./filter.js";
 
@@ -73,9 +78,10 @@ function program(): Command {
     .argument("<matrix>", "matrix YAML file")
     .option("--out <dir>", "output folder", "out")
     .option("--only <terms...>", "cell ids or axis=value filters")
-    .action(async (file: string, o: { out: string; only?: string[] }) => {
+    .addOption(new Option("--builder <builder>", "which builder the files are for").choices(["buildkit", "classic"]).default("buildkit"))
+    .action(async (file: string, o: { out: string; only?: string[]; builder: "buildkit" | "classic" }) => {
       const p = await load(file, o.only);
-      const written = await writeDockerfiles(p, makeRenderer(await loadTemplates()), o.out);
+      const written = await writeDockerfiles(p, makeRenderer(await loadTemplates()), o.out, { builder: o.builder });
       for (const [, f] of written) process.stdout.write(`${f.path}\n`);
     });
 
@@ -90,6 +96,8 @@ function program(): Command {
       .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
       .option("--no-verify", "build only")
       .option("--fail-fast", "start no new cell after one fails")
+      .option("--reverify", "verify again even when an unchanged image passed before")
+      .option("--dry-run", "print the plan (what cells share) and build nothing")
       .action(async (file: string, o: RunFlags) => {
         process.exitCode = await run(file, o, mode);
       });
@@ -120,22 +128,30 @@ interface RunFlags {
   bootstrapMissing?: boolean;
   verify: boolean;
   failFast?: boolean;
+  reverify?: boolean;
+  dryRun?: boolean;
 }
 
 async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise<number> {
   const p = await load(file, o.only);
+  if (o.dryRun) {
+    process.stdout.write(`${formatPlan(planCells(p.cells), p.cells.length)}\n`);
+    return ExitCode.ok;
+  }
   const started = new Date();
+  const live = process.stderr.isTTY && !process.env.CI;
+  const view = live ? new LiveView(process.stderr) : new PlainView(log);
   const controller = new AbortController();
   const registry = new ContainerRegistry();
   const onSignal = (sig: string) => {
     if (controller.signal.aborted) return;
-    log(`\n${sig}: stopping builds and removing verification containers…`);
+    view.note(`${sig}: stopping builds and removing verification containers…`);
     controller.abort(new InterruptedError());
     void registry.stopAll();
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
-  log(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
+  view.note(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
   let results: CellResult[];
   try {
     results = await runMatrix(p, {
@@ -149,16 +165,20 @@ async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise
       build: mode.build,
       failFast: Boolean(o.failFast),
       sources: defaultResolveOptions(),
-      log,
+      observer: view,
       signal: controller.signal,
       registry,
+      verifyCache: new VerifyCache(path.join(defaultCacheDir(), "verify")),
+      reverify: Boolean(o.reverify),
     });
   } catch (e) {
+    view.close();
     const partial = (e as { results?: CellResult[] }).results;
     if (partial) process.stdout.write(`${formatTable(partial)}\n`);
     await registry.stopAll();
     throw e;
   }
+  view.close();
   const seconds = (Date.now() - started.getTime()) / 1000;
   const dir = path.join(o.out, p.matrix.name);
   await mkdir(dir, { recursive: true });

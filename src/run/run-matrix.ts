@@ -1,5 +1,7 @@
 // The run: base images and sources first (bad input or a missing base builds nothing),
 // then every cell built and verified under a concurrency limit, keep-going by default.
+// Cells that share a compile run as a chain: the first compiles, the others start after it
+// and reuse its stages from the build cache.
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -7,7 +9,8 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { EnvironmentError, InterruptedError } from "../errors.js";
 import type { PreparedCell, PreparedMatrix } from "../core/prepare.js";
-import type { Renderer } from "../core/render/dockerfile.js";
+import { compileChains } from "../core/plan/plan.js";
+import type { RenderOptions, Renderer } from "../core/render/dockerfile.js";
 import { expectedSha256 } from "../core/source/releases.js";
 import { checksFor } from "../core/verify/checks.js";
 import { buildContext } from "../io/docker/context.js";
@@ -15,8 +18,10 @@ import { BuildFailed, type Builder, type Engine } from "../io/docker/engine.js";
 import { resolveSource, type ResolveOptions, type ResolvedSource } from "../io/source/resolve.js";
 import { bootstrapBaseImage } from "../io/base/bootstrap.js";
 import { ContainerRegistry, verifyImage } from "../io/verify/verify.js";
+import type { VerifyCache } from "../io/verify/cache.js";
 import type { BuildEvent } from "../io/docker/progress.js";
-import type { CellResult } from "./outcome.js";
+import { cellPassed, type CellResult } from "./outcome.js";
+import type { RunObserver } from "./observer.js";
 
 export interface RunOptions {
   engine: Engine;
@@ -29,9 +34,11 @@ export interface RunOptions {
   build: boolean;
   failFast: boolean;
   sources: ResolveOptions;
-  log: (line: string) => void;
+  observer: RunObserver;
   signal: AbortSignal;
   registry: ContainerRegistry;
+  verifyCache?: VerifyCache;
+  reverify?: boolean;
 }
 
 export const RECIPE_LABEL = "org.postfix-matrix.recipe";
@@ -41,12 +48,14 @@ export function cellDir(outDir: string, matrixName: string, cellId: string): str
 }
 
 /** Writes every cell's Dockerfile; returns the paths. */
-export async function writeDockerfiles(p: PreparedMatrix, render: Renderer, outDir: string): Promise<Map<string, { path: string; text: string }>> {
+export async function writeDockerfiles(
+  p: PreparedMatrix, render: Renderer, outDir: string, opts: RenderOptions = {},
+): Promise<Map<string, { path: string; text: string }>> {
   const out = new Map<string, { path: string; text: string }>();
   for (const c of p.cells) {
     const dir = cellDir(outDir, p.matrix.name, c.cell.id);
     await mkdir(dir, { recursive: true });
-    const text = render(c.recipe);
+    const text = render(c.recipe, opts);
     const file = path.join(dir, "Dockerfile");
     await writeFile(file, text);
     out.set(c.cell.id, { path: file, text });
@@ -54,7 +63,9 @@ export async function writeDockerfiles(p: PreparedMatrix, render: Renderer, outD
   return out;
 }
 
-export async function ensureBaseImages(cells: readonly PreparedCell[], o: Pick<RunOptions, "engine" | "bootstrapMissing" | "log" | "signal">): Promise<void> {
+export async function ensureBaseImages(
+  cells: readonly PreparedCell[], o: Pick<RunOptions, "engine" | "bootstrapMissing" | "observer" | "signal">,
+): Promise<void> {
   const missing: string[] = [];
   for (const ref of [...new Set(cells.map((c) => c.recipe.baseImage))]) {
     if (await o.engine.imageExists(ref)) continue;
@@ -62,9 +73,9 @@ export async function ensureBaseImages(cells: readonly PreparedCell[], o: Pick<R
       missing.push(ref);
       continue;
     }
-    o.log(`base image ${ref} is missing: bootstrapping it from Debian's mirror`);
-    const r = await bootstrapBaseImage(ref, { engine: o.engine, log: (l) => o.log(`  ${l}`), signal: o.signal });
-    if (r.kind === "bootstrapped") o.log(`base image ${ref} bootstrapped in ${r.seconds.toFixed(1)} s`);
+    o.observer.note(`base image ${ref} is missing: bootstrapping it from Debian's mirror`);
+    const r = await bootstrapBaseImage(ref, { engine: o.engine, log: (l) => o.observer.note(`  ${l}`), signal: o.signal });
+    if (r.kind === "bootstrapped") o.observer.note(`base image ${ref} bootstrapped in ${r.seconds.toFixed(1)} s`);
   }
   if (missing.length > 0) {
     throw new EnvironmentError(
@@ -74,7 +85,9 @@ export async function ensureBaseImages(cells: readonly PreparedCell[], o: Pick<R
   }
 }
 
-export async function resolveSources(cells: readonly PreparedCell[], o: Pick<RunOptions, "sources" | "log">): Promise<Map<string, ResolvedSource>> {
+export async function resolveSources(
+  cells: readonly PreparedCell[], o: Pick<RunOptions, "sources" | "observer">,
+): Promise<Map<string, ResolvedSource>> {
   // Checksums first: an unknown version fails before anything is fetched.
   const requests = new Map<string, { version: string; sha256: string }>();
   for (const c of cells) requests.set(c.recipe.version, { version: c.recipe.version, sha256: expectedSha256(c.cell.postfix) });
@@ -82,7 +95,7 @@ export async function resolveSources(cells: readonly PreparedCell[], o: Pick<Run
   await Promise.all(
     [...requests.values()].map(async (req) => {
       const r = await resolveSource(req, o.sources);
-      o.log(`source postfix ${r.version}: ${r.origin}${r.from ? ` (${r.from})` : ""}, sha256 ${r.sha256.slice(0, 12)}…`);
+      o.observer.note(`source postfix ${r.version}: ${r.origin}${r.from ? ` (${r.from})` : ""}, sha256 ${r.sha256.slice(0, 12)}…`);
       out.set(req.version, r);
     }),
   );
@@ -91,44 +104,81 @@ export async function resolveSources(cells: readonly PreparedCell[], o: Pick<Run
 
 export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<CellResult[]> {
   await o.engine.ping();
-  const dockerfiles = await writeDockerfiles(p, o.render, o.outDir);
+  const dockerfiles = await writeDockerfiles(p, o.render, o.outDir, { builder: o.builder });
   if (o.build) await ensureBaseImages(p.cells, o);
   const sources = o.build ? await resolveSources(p.cells, o) : new Map<string, ResolvedSource>();
+  for (const c of p.cells) o.observer.cellState(c.cell.id, "queued");
   const limit = pLimit(Math.max(1, o.concurrency));
-  let stop = false;
-  const results = await Promise.all(
-    p.cells.map((c) =>
-      limit(async (): Promise<CellResult> => {
-        const dir = cellDir(o.outDir, p.matrix.name, c.cell.id);
-        const df = dockerfiles.get(c.cell.id)!;
-        const base = { id: c.cell.id, image: c.image, values: c.cell.values, logFile: path.join(dir, "build.log"), dockerfile: df.path };
-        if (stop || o.signal.aborted) {
-          return { ...base, build: { kind: "failed", message: o.signal.aborted ? "interrupted before it started" : "not started (--fail-fast)", lastLines: [], seconds: 0 }, verify: { kind: "skipped", reason: "not built" } };
-        }
-        const build = o.build
-          ? await buildCell(c, df.text, sources.get(c.recipe.version)!, base.logFile, o)
-          : await existingImage(c, o);
-        let verify: CellResult["verify"] = { kind: "skipped", reason: o.verify ? "not built" : "--no-verify" };
-        if (build.kind !== "failed" && o.verify && !o.signal.aborted) {
-          o.log(`[${c.cell.id}] verifying`);
-          try {
-            const result = await verifyImage(c.image, checksFor(c.recipe), { registry: o.registry, tls: c.recipe.expect.tls });
-            verify = { kind: "verified", result };
-            const failed = result.checks.filter((x) => x.status === "fail");
-            o.log(`[${c.cell.id}] ${failed.length ? `FAILED ${failed.map((f) => f.name).join(", ")}` : `passed ${result.checks.length} checks`} in ${result.seconds.toFixed(1)} s`);
-          } catch (e) {
-            verify = { kind: "error", message: (e as Error).message };
-            o.log(`[${c.cell.id}] verification could not run: ${(e as Error).message}`);
-          }
-        }
-        const r: CellResult = { ...base, build, verify };
-        if (o.failFast && (build.kind === "failed" || verify.kind === "error" || (verify.kind === "verified" && verify.result.checks.some((x) => x.status === "fail")))) stop = true;
-        return r;
-      }),
-    ),
+  const state = { stop: false };
+  const results = new Map<string, CellResult>();
+  const one = (c: PreparedCell) =>
+    limit(async () => {
+      const r = await runCell(c, dockerfiles.get(c.cell.id)!, sources, p.matrix.name, o, state);
+      results.set(c.cell.id, r);
+      if (o.failFast && !cellPassed(r)) state.stop = true;
+      return r;
+    });
+  await Promise.all(
+    compileChains(p.cells).map(async ([leader, ...followers]) => {
+      const first = await one(leader!);
+      // A failed compile would fail the same way for the rest of the chain: still run them,
+      // each reports its own outcome (keep-going), unless fail-fast stopped the run.
+      void first;
+      await Promise.all(followers.map(one));
+    }),
   );
-  if (o.signal.aborted) throw Object.assign(new InterruptedError(), { results });
-  return results;
+  const ordered = p.cells.map((c) => results.get(c.cell.id)!);
+  if (o.signal.aborted) throw Object.assign(new InterruptedError(), { results: ordered });
+  return ordered;
+}
+
+async function runCell(
+  c: PreparedCell, df: { path: string; text: string }, sources: Map<string, ResolvedSource>, matrixName: string,
+  o: RunOptions, state: { stop: boolean },
+): Promise<CellResult> {
+  const id = c.cell.id;
+  const dir = cellDir(o.outDir, matrixName, id);
+  const base = { id, image: c.image, values: c.cell.values, logFile: path.join(dir, "build.log"), dockerfile: df.path };
+  if (state.stop || o.signal.aborted) {
+    const message = o.signal.aborted ? "interrupted before it started" : "not started (--fail-fast)";
+    o.observer.cellState(id, "failed", message);
+    return { ...base, build: { kind: "failed", message, lastLines: [], seconds: 0 }, verify: { kind: "skipped", reason: "not built" } };
+  }
+  const build = o.build
+    ? await buildCell(c, df.text, sources.get(c.recipe.version)!, base.logFile, o)
+    : await existingImage(c, o);
+  let verify: CellResult["verify"] = { kind: "skipped", reason: o.verify ? "not built" : "--no-verify" };
+  if (build.kind !== "failed" && o.verify && !o.signal.aborted) {
+    const checks = checksFor(c.recipe);
+    const cached = o.reverify ? undefined : await o.verifyCache?.get(build.imageId, checks);
+    if (cached) {
+      verify = { kind: "verified", result: { ...cached, cached: true } };
+    } else {
+      o.observer.cellState(id, "verifying");
+      try {
+        const result = await verifyImage(c.image, checks, { registry: o.registry, tls: c.recipe.expect.tls });
+        verify = { kind: "verified", result };
+        await o.verifyCache?.put(build.imageId, checks, result);
+      } catch (e) {
+        verify = { kind: "error", message: o.signal.aborted ? "interrupted" : (e as Error).message };
+      }
+    }
+  }
+  const r: CellResult = { ...base, build, verify };
+  o.observer.cellState(id, cellPassed(r) ? (build.kind === "cached" && verify.kind === "verified" && verify.result.cached ? "cached" : "passed") : "failed", summary(r));
+  return r;
+}
+
+function summary(r: CellResult): string {
+  if (r.build.kind === "failed") return `build failed${r.build.step ? ` at ${r.build.step}` : ""}: ${r.build.message}`;
+  const built = r.build.kind === "built" ? `built in ${r.build.seconds.toFixed(1)} s` : "image cached";
+  if (r.verify.kind === "error") return `${built}; verification could not run: ${r.verify.message}`;
+  if (r.verify.kind === "skipped") return `${built}; not verified (${r.verify.reason})`;
+  const failed = r.verify.result.checks.filter((c) => c.status === "fail");
+  const how = r.verify.result.cached ? "results cached" : `in ${r.verify.result.seconds.toFixed(1)} s`;
+  return failed.length
+    ? `${built}; FAILED ${failed.map((f) => f.name).join(", ")}`
+    : `${built}; ${r.verify.result.checks.length} checks passed (${how})`;
 }
 
 async function existingImage(c: PreparedCell, o: RunOptions): Promise<CellResult["build"]> {
@@ -146,22 +196,19 @@ async function buildCell(c: PreparedCell, dockerfile: string, source: ResolvedSo
   const hash = recipeHash(dockerfile, source);
   const existing = await o.engine.inspectImage(c.image);
   if (existing && existing.labels[RECIPE_LABEL] === hash) {
-    o.log(`[${id}] cached: ${c.image} already built from this Dockerfile and source`);
     return { kind: "cached", imageId: existing.id, size: existing.size };
   }
+  o.observer.cellState(id, "building");
   const log = createWriteStream(logFile);
   const t0 = Date.now();
-  const seen = new Set<string>();
-  let steps = 0;
-  o.log(`[${id}] building ${c.image}`);
+  const announced = new Set<string>();
   const onEvent = (e: BuildEvent) => {
     if (e.kind === "log") log.write(`${e.text}\n`);
     else if (e.kind === "step") {
       log.write(`# ${e.state}: ${e.name}${e.error ? ` -- ${e.error}` : ""}\n`);
-      if ((e.state === "started" || e.state === "cached") && !seen.has(e.id) && /^\[.*\]|^(FROM|RUN|COPY)/.test(e.name)) {
-        seen.add(e.id);
-        steps++;
-        if (e.state === "started") o.log(`[${id}] step ${steps}: ${e.name.slice(0, 110)}`);
+      if (e.state === "started" && !announced.has(e.id) && !e.name.startsWith("[internal]")) {
+        announced.add(e.id);
+        o.observer.cellStep(id, e.name);
       }
     } else if (e.kind === "error") log.write(`ERROR: ${e.message}\n`);
   };
@@ -175,13 +222,11 @@ async function buildCell(c: PreparedCell, dockerfile: string, source: ResolvedSo
       signal: o.signal,
     });
     const info = await o.engine.inspectImage(c.image);
-    const seconds = (Date.now() - t0) / 1000;
-    o.log(`[${id}] built in ${seconds.toFixed(1)} s, ${((info?.size ?? 0) / 1e6).toFixed(0)} MB`);
-    return { kind: "built", imageId, seconds, size: info?.size ?? 0 };
+    return { kind: "built", imageId: info?.id ?? imageId, seconds: (Date.now() - t0) / 1000, size: info?.size ?? 0 };
   } catch (e) {
     const seconds = (Date.now() - t0) / 1000;
+    if (o.signal.aborted) return { kind: "failed", message: "interrupted", lastLines: [], seconds };
     const f = e instanceof BuildFailed ? e : new BuildFailed((e as Error).message, undefined, []);
-    o.log(`[${id}] BUILD FAILED after ${seconds.toFixed(1)} s${f.step ? ` at ${f.step}` : ""}: ${f.message}`);
     return { kind: "failed", message: f.message, ...(f.step ? { step: f.step } : {}), lastLines: f.lastLines, seconds };
   } finally {
     await new Promise((res) => log.end(res));

@@ -300,7 +300,7 @@ describe("cell ids", () => {
     expect(issues[0]!.message).toMatch(/two cells would be named debian-bookworm-3\.10\.13/);
   });
 
-  it.each([
+  it.each<Record<string, string>>([
     { os: "debian:bookworm", postfix: "3.10.13" },
     { os: "ubuntu:24.04", postfix: "3.11-20250101", options: "Shared TLS" },
     { os: "registry.example.com/team/debian:bookworm-slim", postfix: "3.10-RC1", cc: "/usr/bin/gcc-12", opt: "-O2 -g" },

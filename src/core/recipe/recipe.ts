@@ -35,6 +35,11 @@ export interface Recipe {
   makefiles: string[];
   /** `make upgrade` arguments. */
   upgrade: string[];
+  /**
+   * Set when `make upgrade` puts the shared libraries somewhere else than the binaries' RUNPATH
+   * (INSTALL 4.4.3): the image registers that directory with ldconfig so it still runs.
+   */
+  ldconfigDirectory?: string;
   /** main.cf settings baked into the image (postconf -e). */
   settings: [string, string][];
   expect: Expectations;
@@ -124,6 +129,8 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
     for (const t of mapTypes) if (t !== "hash" && t !== "btree") plugins[t] = `postfix-${t}.so`;
   }
   const shlibDirectory = o.shared ? (parameters.shlib_directory ?? "/usr/lib/postfix") : undefined;
+  const compiledShlib = expand(o.compile_directories.shlib_directory ?? "/usr/lib/postfix");
+  const ldconfigDirectory = shlibDirectory && shlibDirectory !== compiledShlib ? shlibDirectory : undefined;
 
   const recipe: Omit<Recipe, "keys"> = {
     cellId: cell.id,
@@ -135,6 +142,7 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
     runtimePackages: [...runtimePackages].sort(),
     makefiles,
     upgrade,
+    ...(ldconfigDirectory ? { ldconfigDirectory } : {}),
     settings,
     expect: {
       mailVersion: version,

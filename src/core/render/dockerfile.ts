@@ -11,7 +11,12 @@ export interface Templates {
   partials: Record<string, string>;
 }
 
-export type Renderer = (recipe: Recipe) => string;
+export interface RenderOptions {
+  /** BuildKit (default) uses RUN --mount; the classic builder gets a form without it. */
+  builder?: "buildkit" | "classic";
+}
+
+export type Renderer = (recipe: Recipe, opts?: RenderOptions) => string;
 
 export function makeRenderer(templates: Templates): Renderer {
   const hb = Handlebars.create();
@@ -22,13 +27,15 @@ export function makeRenderer(templates: Templates): Renderer {
   const compiled = new Map(
     Object.entries(templates.main).map(([family, text]) => [family, hb.compile(text, { noEscape: true, strict: true })]),
   );
-  return (recipe) => {
+  return (recipe, opts = {}) => {
     const t = compiled.get(recipe.family);
     if (!t) throw new Error(`no Dockerfile template for family ${recipe.family}`);
     const text = t({
       ...recipe,
       template: `${recipe.family}.Dockerfile.hbs`,
       cacheId: recipe.baseImage.replace(/[^A-Za-z0-9_.-]+/g, "-"),
+      buildkit: (opts.builder ?? "buildkit") === "buildkit",
+      ldconfigDirectory: recipe.ldconfigDirectory ?? "",
     });
     return text.replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   };

@@ -16,6 +16,8 @@ export interface VerifyResult {
   /** Container start until Postfix logged `daemon started`. */
   startupSeconds: number;
   seconds: number;
+  /** Taken from the verification cache rather than run now. */
+  cached?: boolean;
 }
 
 /** Tracks running verification containers so an interrupt can remove them. */
