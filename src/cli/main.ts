@@ -23,6 +23,7 @@ import { LiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
 import { cellPassed, type CellResult } from "../run/outcome.js";
 import { filterCells } from "./filter.js";
+import { registerUpgradeCommand } from "./upgrade-command.js";
 
 // No registry is reachable and Ryuk would have to be pulled: we remove our own containers.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
@@ -117,6 +118,7 @@ function program(): Command {
         process.stdout.write(r.kind === "present" ? `${ref}: present (use --force to rebuild)\n` : `${ref}: bootstrapped in ${r.seconds.toFixed(1)} s (${r.imageId.slice(7, 19)})\n`);
       }
     });
+  registerUpgradeCommand(cli);
   return cli;
 }
 

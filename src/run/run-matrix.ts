@@ -156,7 +156,7 @@ async function runCell(
     } else {
       o.observer.cellState(id, "verifying");
       try {
-        const result = await verifyImage(c.image, checks, { registry: o.registry, tls: c.recipe.expect.tls });
+        const result = await verifyImage(c.image, checks, { registry: o.registry, tls: c.recipe.expect.tls, signal: o.signal });
         verify = { kind: "verified", result };
         await o.verifyCache?.put(build.imageId, checks, result);
       } catch (e) {

@@ -9,6 +9,35 @@ import { FAKE_SHA, configIssues, oneCell, prepareOne, yamlOf } from "./helpers.j
 const OLD = { version: "2.11.11", sha256: FAKE_SHA };
 const issuesOf = (options: Record<string, unknown>, opts: Parameters<typeof oneCell>[1] = {}) =>
   configIssues(() => prepareMatrix(oneCell(options, opts), "m.yaml"));
+const tooOld = (i: { path: string; message: string }) => i.path === "axes.postfix" && i.message.includes("is too old") && i.message.includes("3.4");
+
+describe("minimum release", () => {
+  it.each([["2.11.11"], ["3.0.0"], ["3.3.9"], ["3.3-20180101"]])("Postfix %s is too old for the images", (version) => {
+    const issues = issuesOf({}, { version, sha256: FAKE_SHA });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toBe("axes.postfix");
+    expect(issues[0]!.message).toContain(`cell debian-bookworm-${version}-a: Postfix ${version} is too old`);
+    expect(issues[0]!.message).toContain("oldest release is 3.4");
+  });
+
+  it.each([["3.4.0"], ["3.4-20190101"]])("Postfix %s is new enough", (version) => {
+    expect(prepareOne({}, { version, sha256: FAKE_SHA }).recipe.version).toBe(version);
+  });
+
+  it("an old release is reported for every cell that builds it", () => {
+    const text = yamlOf({
+      axes: {
+        os: ["debian:bookworm", "debian:trixie"],
+        postfix: ["3.10.13", { version: "3.3.9", sha256: FAKE_SHA }],
+        options: [{ name: "a" }, { name: "b", features: ["tls"] }],
+      },
+    });
+    const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
+    expect(issues).toHaveLength(4);
+    expect(issues.every(tooOld)).toBe(true);
+    expect(issues.every((i) => i.message.includes("-3.3.9-"))).toBe(true);
+  });
+});
 
 describe("shared, dynamicmaps, pie", () => {
   it("dynamicmaps with shared: false is an error at the shared field", () => {
@@ -34,37 +63,50 @@ describe("shared, dynamicmaps, pie", () => {
     expect(cell.options.disable).toEqual([]);
   });
 
+  // Releases before 3.0 are now below the minimum release (3.4): the min-release issue is
+  // always there; the older, more specific one may come with it.
   it.each(["shared", "dynamicmaps", "pie"])("%s on a release before 3.0 is an error", (f) => {
     const issues = issuesOf({ [f]: true }, OLD);
+    expect(issues.some(tooOld)).toBe(true);
+    expect(issues.every((i) => tooOld(i) || i.path === `axes.options[0].${f}`)).toBe(true);
+  });
+
+  it.each(["shared", "dynamicmaps", "pie"])("%s on the oldest supported release (3.4) is fine", (f) => {
+    expect(prepareOne({ [f]: true }, { version: "3.4.0", sha256: FAKE_SHA }).cell.options[f as "pie"]).toBe(true);
+  });
+
+  it("a release before 3.0 is an error even without those switches", () => {
+    const issues = issuesOf({ features: ["tls"] }, OLD);
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.path).toBe(`axes.options[0].${f}`);
-    expect(issues[0]!.message).toMatch(new RegExp(`${f}=yes needs Postfix >= 3\\.0 \\(this cell builds 2\\.11\\.11\\)`));
-  });
-
-  it.each(["shared", "dynamicmaps", "pie"])("%s on 3.0 itself is fine", (f) => {
-    expect(prepareOne({ [f]: true }, { version: "3.0.0", sha256: FAKE_SHA }).cell.options[f as "pie"]).toBe(true);
-  });
-
-  it("a release before 3.0 without those switches is fine", () => {
-    expect(prepareOne({ features: ["tls"] }, OLD).recipe.version).toBe("2.11.11");
+    expect(tooOld(issues[0]!)).toBe(true);
   });
 });
 
 describe("feature releases", () => {
-  it.each([
-    ["mongodb", "3.8.0", "3.9.0"],
-    ["lmdb", "2.10.0", "2.11.0"],
-    ["sqlite", "2.7.0", "2.8.0"],
-    ["eai", "2.11.11", "3.0.0"],
-    ["sasl-dovecot", "2.2.0", "2.3.0"],
-  ])("%s is too new for %s but fine on %s", (feature, tooOld, first) => {
-    const since = FEATURES[feature as keyof typeof FEATURES].since;
-    expect(first.startsWith(since)).toBe(true); // the table says what the test assumes
-    const issues = issuesOf({ features: [feature] }, { version: tooOld, sha256: FAKE_SHA });
+  it("mongodb is too new for 3.8.0 but fine on 3.9.0", () => {
+    const since = FEATURES.mongodb.since;
+    expect("3.9.0".startsWith(since)).toBe(true); // the table says what the test assumes
+    const issues = issuesOf({ features: ["mongodb"] }, { version: "3.8.0", sha256: FAKE_SHA });
     expect(issues).toHaveLength(1);
     expect(issues[0]!.path).toBe("axes.options[0].features");
-    expect(issues[0]!.message).toContain(`needs Postfix >= ${since} (this cell builds ${tooOld})`);
-    expect(prepareOne({ features: [feature] }, { version: first, sha256: FAKE_SHA }).cell.options.features).toEqual([feature]);
+    expect(issues[0]!.message).toContain(`needs Postfix >= ${since} (this cell builds 3.8.0)`);
+    expect(prepareOne({ features: ["mongodb"] }, { version: "3.9.0", sha256: FAKE_SHA }).cell.options.features).toEqual(["mongodb"]);
+  });
+
+  // Features older than the minimum release: a release too old for them is rejected as too
+  // old (the feature's own message may come with it); the oldest supported release is fine.
+  it.each([
+    ["lmdb", "2.10.0"],
+    ["sqlite", "2.7.0"],
+    ["eai", "2.11.11"],
+    ["sasl-dovecot", "2.2.0"],
+  ])("%s: %s is rejected as too old, 3.4.0 is fine", (feature, old) => {
+    const since = FEATURES[feature as keyof typeof FEATURES].since;
+    expect(old < since && since <= "3.4").toBe(true); // the table says what the test assumes
+    const issues = issuesOf({ features: [feature] }, { version: old, sha256: FAKE_SHA });
+    expect(issues.some(tooOld)).toBe(true);
+    expect(issues.every((i) => tooOld(i) || i.path === "axes.options[0].features")).toBe(true);
+    expect(prepareOne({ features: [feature] }, { version: "3.4.0", sha256: FAKE_SHA }).cell.options.features).toEqual([feature]);
   });
 
   it("snapshots and release candidates compare by their numbers", () => {
@@ -135,14 +177,13 @@ describe("default database type", () => {
     expect(prepareOne({ features: ["lmdb"] }).cell.options.default_database_type).toBeUndefined();
   });
 
-  // BUG: rules.ts checks "name=value directory defaults need Postfix >= 3.0" against the
-  // *given* o.default_database_type, before inferring one from `disable: [db]` + lmdb. So on
-  // 2.11.11 an explicit `default_database_type: lmdb` is an error, but the same setting
-  // inferred from disable db + lmdb passes and the recipe emits `default_database_type=lmdb`,
-  // which 2.x makedefs ignores (leaving hash, which -DNO_DB removed). Expected: an issue.
-  it.fails("disable db + lmdb on a release before 3.0 is an error like an explicit default_database_type", () => {
-    expect(issuesOf({ disable: ["db"], features: ["lmdb"], default_database_type: "lmdb" }, OLD).length).toBeGreaterThan(0);
-    expect(issuesOf({ disable: ["db"], features: ["lmdb"] }, OLD).length).toBeGreaterThan(0);
+  // The "name=value defaults need 3.0" check uses the inferred type too.
+  it("disable db + lmdb on a release before 3.0 is an error like an explicit default_database_type", () => {
+    for (const o of [{ disable: ["db"], features: ["lmdb"], default_database_type: "lmdb" }, { disable: ["db"], features: ["lmdb"] }]) {
+      const issues = issuesOf(o, OLD);
+      expect(issues.some(tooOld)).toBe(true);
+      expect(issues.some((i) => /default_database_type\) need Postfix >= 3\.0/.test(i.message))).toBe(true);
+    }
   });
 });
 
@@ -189,8 +230,16 @@ describe("directories and layouts", () => {
     [{ layout: "debian" }],
   ])("name=value directories (%j) on a release before 3.0 are an error", (o) => {
     const issues = issuesOf(o, OLD);
-    expect(issues).toHaveLength(1);
-    expect(issues[0]!.message).toMatch(/need Postfix >= 3\.0/);
+    expect(issues.some(tooOld)).toBe(true);
+    expect(issues.every((i) => tooOld(i) || /need Postfix >= 3\.0/.test(i.message))).toBe(true);
+  });
+
+  it.each([
+    [{ compile_directories: { config_directory: "/etc/pf" } }],
+    [{ install_directories: { data_directory: "/var/lib/pf" } }],
+    [{ layout: "debian", shared: true }],
+  ])("name=value directories (%j) on the oldest supported release (3.4) are fine", (o) => {
+    expect(prepareOne(o, { version: "3.4.0", sha256: FAKE_SHA }).recipe.version).toBe("3.4.0");
   });
 });
 
@@ -252,6 +301,7 @@ describe("all errors at once", () => {
   it("one cell with several problems reports each", () => {
     const issues = issuesOf({ shared: true, features: ["mongodb", "eai"], disable: ["eai", "db"] }, OLD);
     const text = issues.map((i) => i.message).join("\n");
+    expect(issues.some(tooOld)).toBe(true);
     expect(text).toMatch(/shared=yes needs Postfix >= 3\.0/);
     expect(text).toMatch(/MongoDB needs Postfix >= 3\.9/);
     expect(text).toMatch(/EAI.*needs Postfix >= 3\.0/);

@@ -50,7 +50,7 @@ export function expandMatrix(m: Matrix): Cell[] {
   const byId = new Map<string, Cell>();
   for (const c of cells) {
     if (byId.has(c.id)) {
-      issues.push({ file: m.file, path: "include", message: `two cells would be named ${c.id}; give one of them an \`options\` set of its own name` });
+      issues.push({ file: m.file, path: "axes", message: `two cells would be named ${c.id} (their axis values slug to the same name); make the values, or the include entries' \`options\` names, distinct` });
     }
     byId.set(c.id, c);
   }
@@ -60,7 +60,8 @@ export function expandMatrix(m: Matrix): Cell[] {
 }
 
 function matches(e: MatchEntry, d: Draft): boolean {
-  return Object.entries(e.match).every(([k, label]) => d.values.get(k)?.label === label);
+  // Keys that are not axes of this matrix are added values: they never prevent a match.
+  return Object.entries(e.match).every(([k, label]) => !d.values.has(k) || d.values.get(k)!.label === label);
 }
 
 function toCell(m: Matrix, d: Draft): Cell {

@@ -60,15 +60,16 @@ export class IssueList {
 
   private lineOf(path: readonly PathPart[]): { line?: number } {
     if (!this.doc || !this.lines) return {};
-    // Walk up until a node exists (a missing key points at its parent).
-    for (let n = path.length; n >= 0; n--) {
-      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && node.range) return { line: this.lines.linePos(node.range[0]).line };
-      if (n > 0) {
-        const parent = this.doc.getIn(path.slice(0, n - 1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-        const key = parent?.items?.find((it) => it.key?.value === path[n - 1])?.key;
-        if (key?.range) return { line: this.lines.linePos(key.range[0]).line };
-      }
+    type Ranged = { range?: [number, number, number] };
+    type Collection = Ranged & { items?: ({ key?: Ranged & { value?: unknown } } & Ranged)[] };
+    // Point at the key of a mapping entry (its value may start on a later line), or at the
+    // sequence item; walk up when the path does not exist (a missing key: its parent).
+    for (let n = path.length; n > 0; n--) {
+      const parent = (path.length === 1 && n === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, n - 1), true)) as Collection | undefined;
+      const last = path[n - 1];
+      const item = typeof last === "number" ? parent?.items?.[last] : parent?.items?.find((it) => it.key?.value === last);
+      const range = typeof last === "number" ? item?.range : item?.key?.range;
+      if (range) return { line: this.lines.linePos(range[0]).line };
     }
     return {};
   }

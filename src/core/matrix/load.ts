@@ -34,7 +34,7 @@ export function parseMatrix(text: string, file: string): Matrix {
   const optionSets = axes.find((a) => a.key === "options")?.values.map((v) => v.optionSet!) ?? [];
   const include = (raw.include ?? []).map((e, i) => readEntry(e, ["include", i], axes, optionSets, issues, true));
   const exclude = (raw.exclude ?? []).map((e, i) => readEntry(e, ["exclude", i], axes, optionSets, issues, false));
-  const defaults = raw.defaults ?? {};
+  const defaults = issues.check(buildOptions, raw.defaults ?? {}, ["defaults"]) ?? {};
 
   if (issues.items.length > 0) throw new ConfigError(issues.items);
   const name = raw.name ?? (file.split("/").pop() ?? "matrix").replace(/\.ya?ml$/, "").toLowerCase();
@@ -121,7 +121,9 @@ function readEntry(
         } else { out.match.options = value; out.optionSet = set; }
       } else if (isInclude) {
         const set = issues.check(optionSet, value, at);
-        if (set) { out.match.options = set.name; out.optionSet = set; }
+        if (set && optionSets.some((s) => s.name === set.name)) {
+          issues.add([...at, "name"], `\`${set.name}\` is already an option set in axes.options: name it (\`options: ${set.name}\`) and put extra build options beside \`options\`, or give the inline set a new name`);
+        } else if (set) { out.match.options = set.name; out.optionSet = set; }
       } else {
         issues.add(at, "exclude matches an option set by its name");
       }

@@ -22,6 +22,9 @@ export interface CheckedCell extends Omit<Cell, "options"> {
   options: NormalizedOptions;
 }
 
+/** The images run `postfix start-fg` (3.3+) and log with maillog_file (3.4+). */
+export const MIN_RELEASE = "3.4";
+
 /** Features that a -DNO_* switch turns off. */
 const SWITCH_OF: Partial<Record<Feature, NoSwitch>> = { pcre: "pcre", eai: "eai", bdb: "db" };
 
@@ -32,6 +35,9 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
   const at = (field: keyof BuildOptions) => cell.origins[field] ?? field;
   const fail = (path: string, message: string) => issues.push({ file, path, message: `cell ${cell.id}: ${message}` });
 
+  if (!atLeast(v, MIN_RELEASE)) {
+    fail("axes.postfix", `Postfix ${v} is too old: images run \`postfix start-fg\` (3.3+) with maillog_file=/dev/stdout (3.4+), so the oldest release is ${MIN_RELEASE}`);
+  }
   for (const f of ["shared", "dynamicmaps", "pie"] as const) {
     if (o[f] && !atLeast(v, "3.0")) fail(at(f), `${f}=yes needs Postfix >= 3.0 (this cell builds ${v})`);
   }
@@ -56,9 +62,6 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
       if (dirs?.shlib_directory) fail(at(where), "shlib_directory is set but shared=no (Postfix would use shlib_directory=no): set `shared: true` or drop it");
     }
   }
-  if ((Object.keys(compile).length > 0 || Object.keys(install).length > 0 || o.default_database_type) && !atLeast(v, "3.0")) {
-    fail(at("compile_directories"), "name=value directory defaults need Postfix >= 3.0 (INSTALL 4.6.1); use ccargs with -DDEF_* for older releases");
-  }
 
   let dbType = o.default_database_type;
   if (disable.includes("db")) {
@@ -72,6 +75,10 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
         dbType = candidates[0];
       }
     }
+  }
+  if ((Object.keys(compile).length > 0 || Object.keys(install).length > 0 || dbType) && !atLeast(v, "3.0")) {
+    const field = Object.keys(compile).length > 0 ? "compile_directories" : Object.keys(install).length > 0 ? "install_directories" : "default_database_type";
+    fail(at(field), "name=value defaults (directories, default_database_type) need Postfix >= 3.0 (INSTALL 4.6.1); use ccargs with -DDEF_* for older releases");
   }
   if (dbType === "lmdb" && !features.includes("lmdb")) fail(at("default_database_type"), "default_database_type=lmdb needs feature lmdb");
   if (dbType === "cdb" && !features.includes("cdb")) fail(at("default_database_type"), "default_database_type=cdb needs feature cdb");

@@ -65,7 +65,8 @@ export const osTarget = imageRef;
 export const matrixFile = z.strictObject({
   name: slug.optional(),
   description: z.string().optional(),
-  defaults: buildOptions.optional(),
+  /** Checked on its own in load.ts, so that its mistakes don't hide the others. */
+  defaults: z.unknown().optional(),
   axes: z.record(z.string(), z.array(z.unknown()).min(1, "an axis needs at least one value")),
   include: z.array(z.record(z.string(), z.unknown())).optional(),
   exclude: z.array(z.record(z.string(), z.unknown())).optional(),

@@ -6,15 +6,20 @@ import { z } from "zod";
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Free-form compiler/linker flags (CCARGS, AUXLIBS, OPT, ...): anything but control chars, `$`, backquote. */
-export const flagsText = z
-  .string()
-  .refine((s) => !CONTROL.test(s), "must be one line without control characters (newline, tab)")
-  .refine((s) => !/[$`]/.test(s), "must not contain `$` or a backquote: make and the shell would expand them");
+export const flagsText = z.string().superRefine((s, ctx) => {
+  const bad = (message: string) => ctx.addIssue({ code: "custom", message });
+  if (CONTROL.test(s)) return bad("must be one line without control characters (newline, tab)");
+  if (/[$`]/.test(s)) return bad("must not contain `$` or a backquote: make and the shell would expand them");
+  // Postfix's Makefiles hand these values to sh unquoted at every compile: `;` or `|` there
+  // would run commands, `#` would start a Makefile comment.
+  const meta = /[;|&#<>(){}!*?[\]~]/.exec(s);
+  if (meta) bad(`must not contain \`${meta[0]}\`: Postfix's Makefiles pass this value to sh unquoted during the build`);
+});
 
 /** A command name or absolute path such as `gcc`, `clang-16` or `/usr/bin/gcc-12`. */
 export const commandName = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9._+/-]*$/, "must be a command name or path (letters, digits, . _ + - /)");
+  .regex(/^\/?[A-Za-z0-9_][A-Za-z0-9._+/-]*$/, "must be a command name or path (letters, digits, . _ + - /)");
 
 const MAIL_VERSION = "MAIL_VERSION";
 

@@ -27,7 +27,7 @@ export function formatTable(results: readonly CellResult[]): string {
   const rows = results.map((r) => [
     cellPassed(r) ? "ok" : "FAIL",
     r.id,
-    r.image.split(":").slice(1).join(":") ? r.image : r.image,
+    r.image,
     buildColumn(r),
     r.build.kind === "failed" ? "-" : mb(r.build.size),
     checksColumn(r),

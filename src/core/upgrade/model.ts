@@ -167,3 +167,11 @@ export function verdictOf(r: Pick<ScenarioResult, "checks" | "error" | "expect">
   if (missing.length > 0) return { outcome, asExpected: false, reason: `expected ${missing.join(", ")} to fail; failed instead: ${failed.join(", ") || r.error}` };
   return { outcome, asExpected: true, reason: `failed as expected: ${failed.join(", ") || r.error}` };
 }
+
+/** A scenario's result with its verdict and where its files are: what the report shows. */
+export interface ScenarioReport extends ScenarioResult {
+  description?: string;
+  breaks: string[];
+  verdict: Verdict;
+  files: { dir: string; fromDockerfile: string; toDockerfile: string; fromBuildLog: string; toBuildLog: string; makeUpgradeLog: string; containerLog: string };
+}

@@ -33,6 +33,7 @@ export function parseBuildLine(line: string): BuildEvent[] {
   } catch {
     return [{ kind: "log", text: line }];
   }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return [];
   if (json.errorDetail || json.error) {
     const detail = json.errorDetail as { message?: string } | undefined;
     return [{ kind: "error", message: String(detail?.message ?? json.error) }];

@@ -39,7 +39,7 @@ const MAILBOX_USER = "pmcheck";
 export async function verifyImage(
   image: string,
   checks: readonly CheckSpec[],
-  opts: { registry?: ContainerRegistry; tls: boolean; log?: (line: string) => void },
+  opts: { registry?: ContainerRegistry; tls: boolean; log?: (line: string) => void; signal?: AbortSignal },
 ): Promise<VerifyResult> {
   const t0 = Date.now();
   const setup = [
@@ -60,6 +60,8 @@ export async function verifyImage(
   try {
     const results: CheckResult[] = [];
     for (const c of checks) {
+      // An interrupt that came while the container was starting: stop here, finally cleans up.
+      if (opts.signal?.aborted) throw new Error("interrupted");
       let r: { ok: boolean; detail: string };
       try {
         r = await runProbe(container, c.probe);
@@ -110,7 +112,9 @@ async function runProbe(c: StartedTestContainer, p: Probe): Promise<{ ok: boolea
     case "shlib": {
       const r = await sh(c, `ldd "$(postconf -xh command_directory)/postconf" | grep libpostfix`);
       const lines = r.out.split("\n").filter(Boolean);
-      const bad = lines.filter((l) => !l.includes(`=> ${p.directory}/`));
+      // "libpostfix-util.so => /usr/lib/postfix/libpostfix-util.so (0x...)": the directory must match exactly.
+      const dirOf = (l: string) => /=>\s+(\S+)\/[^/\s]+\s/.exec(l)?.[1];
+      const bad = lines.filter((l) => dirOf(l) !== p.directory);
       const ok = r.code === 0 && lines.length > 0 && bad.length === 0;
       return { ok, detail: ok ? `${lines.length} libpostfix libraries from ${p.directory}` : one(bad.join("; ") || r.out || "no libpostfix libraries linked") };
     }
