@@ -1,7 +1,8 @@
 import type { CheckResult, VerifyResult } from "../io/verify/verify.js";
+import type { StepTiming } from "../io/docker/engine.js";
 
 export type BuildOutcome =
-  | { kind: "built"; imageId: string; seconds: number; size: number }
+  | { kind: "built"; imageId: string; seconds: number; size: number; steps?: StepTiming[] }
   | { kind: "cached"; imageId: string; size: number }
   | { kind: "failed"; message: string; step?: string; lastLines: string[]; seconds: number };
 

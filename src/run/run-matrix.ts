@@ -205,7 +205,7 @@ async function buildCell(c: PreparedCell, dockerfile: string, source: ResolvedSo
   const onEvent = (e: BuildEvent) => {
     if (e.kind === "log") log.write(`${e.text}\n`);
     else if (e.kind === "step") {
-      log.write(`# ${e.state}: ${e.name}${e.error ? ` -- ${e.error}` : ""}\n`);
+      log.write(`# ${e.state}: ${e.name}${e.seconds !== undefined ? ` (${e.seconds.toFixed(1)} s)` : ""}${e.error ? ` -- ${e.error}` : ""}\n`);
       if (e.state === "started" && !announced.has(e.id) && !e.name.startsWith("[internal]")) {
         announced.add(e.id);
         o.observer.cellStep(id, e.name);
@@ -213,7 +213,7 @@ async function buildCell(c: PreparedCell, dockerfile: string, source: ResolvedSo
     } else if (e.kind === "error") log.write(`ERROR: ${e.message}\n`);
   };
   try {
-    const { imageId } = await o.engine.build({
+    const { imageId, steps } = await o.engine.build({
       context: buildContext(dockerfile, [{ name: c.recipe.tarball, path: source.path }]),
       tag: c.image,
       builder: o.builder,
@@ -222,7 +222,7 @@ async function buildCell(c: PreparedCell, dockerfile: string, source: ResolvedSo
       signal: o.signal,
     });
     const info = await o.engine.inspectImage(c.image);
-    return { kind: "built", imageId: info?.id ?? imageId, seconds: (Date.now() - t0) / 1000, size: info?.size ?? 0 };
+    return { kind: "built", imageId: info?.id ?? imageId, seconds: (Date.now() - t0) / 1000, size: info?.size ?? 0, steps };
   } catch (e) {
     const seconds = (Date.now() - t0) / 1000;
     if (o.signal.aborted) return { kind: "failed", message: "interrupted", lastLines: [], seconds };

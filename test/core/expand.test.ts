@@ -211,12 +211,8 @@ describe("include", () => {
     expect(c.origins.features).toBe("include[0].options.features");
   });
 
-  // BUG: expand.ts matches() requires every key of an include, `options` included, to equal a
-  // cell's axis value. Without an `options` axis, `options` is not an original matrix key, so
-  // (GitHub semantics, and the `inc.optionSet && !setValue` branch of toCell, which is dead code
-  // now) the inline set should be merged into every cell. Instead the entry matches nothing and
-  // fails with "matches no cell, so it makes a new one, which needs both `os` and `postfix`".
-  it.fails("with an inline `options` object and no options axis, applies the set to every cell", () => {
+  // Keys that are not axes of the matrix (here `options`) never prevent a match (GitHub semantics).
+  it("with an inline `options` object and no options axis, applies the set to every cell", () => {
     const cells = expand(yamlOf({
       axes: { os: ["debian:bookworm", "debian:trixie"], postfix: ["3.10.13"] },
       include: [{ options: { name: "tls", features: ["tls"] } }],
@@ -228,19 +224,13 @@ describe("include", () => {
     }
   });
 
-  // BUG: an inline `options` object whose name equals an axes.options set matches that set's
-  // cells, but toCell applies inline sets only when the cell has no options axis value, so its
-  // fields (here features: [pcre]) are silently dropped. Either apply them or reject the entry.
-  it.fails("with an inline `options` object named like an existing set does not silently drop its fields", () => {
+  it("with an inline `options` object named like an existing set is rejected at its name", () => {
     const text = withDefault({ include: [{ options: { name: "defaults", features: ["pcre"] } }] });
-    let cells;
-    try {
-      cells = expand(text);
-    } catch (e) {
-      expect((e as Error).message).toMatch(/include\[0\]/);
-      return;
-    }
-    for (const c of cells.filter((x) => x.optionsName === "defaults")) expect(c.options.features).toEqual(["pcre"]);
+    const issues = configIssues(() => expand(text));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toBe("include[0].options.name");
+    expect(issues[0]!.message).toContain("`defaults` is already an option set in axes.options");
+    expect(issues[0]!.message).toMatch(/name it \(`options: defaults`\) and put extra build options beside `options`/);
   });
 });
 

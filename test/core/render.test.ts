@@ -168,7 +168,8 @@ describe("Dockerfile structure", () => {
 
   it("refuses a family without a template", () => {
     const c = ALL[0]!.c;
-    expect(() => render({ ...c.recipe, family: "alpine" })).toThrow(/no Dockerfile template for family alpine/);
+    const family = "gentoo" as unknown as typeof c.recipe.family;
+    expect(() => render({ ...c.recipe, family })).toThrow(/no Dockerfile template for family gentoo/);
   });
 });
 

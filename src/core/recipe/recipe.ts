@@ -20,6 +20,8 @@ export interface Expectations {
   plugins: Record<string, string>;
   saslServerTypes: string[];
   tls: boolean;
+  /** EAI/SMTPUTF8 compiled in (ICU). */
+  eai: boolean;
 }
 
 export interface Recipe {
@@ -49,8 +51,11 @@ export interface Recipe {
 
 const BASE_PACKAGES: Record<Family, string[]> = {
   debian: ["gcc", "libc6-dev", "make", "m4"],
-  fedora: ["gcc", "make", "m4", "glibc-devel", "findutils", "diffutils"],
-  alpine: ["gcc", "make", "m4", "musl-dev", "linux-headers", "perl"],
+  // Container images of this family may lack the tools the build stage runs: tar+gzip (unpack),
+  // findutils/gawk/sed/diffutils (makefiles, the runtime-package scan).
+  fedora: ["diffutils", "findutils", "gawk", "gcc", "glibc-devel", "gzip", "m4", "make", "sed", "tar"],
+  // scanelf lists the built programs' NEEDED sonames (runtime packages by `so:` provides).
+  alpine: ["gcc", "linux-headers", "m4", "make", "musl-dev", "scanelf", "tar"],
 };
 const NIS_PACKAGES: Record<Family, string[]> = { debian: ["libnsl-dev"], fedora: ["libnsl2-devel"], alpine: [] };
 const PKGCONFIG: Record<Family, string> = { debian: "pkgconf", fedora: "pkgconf-pkg-config", alpine: "pkgconf" };
@@ -156,6 +161,7 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
         ...(features.includes("sasl-dovecot") ? ["dovecot"] : []),
       ],
       tls: features.includes("tls" as Feature),
+      eai: features.includes("eai"),
     },
   };
   const hash = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);

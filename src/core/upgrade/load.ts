@@ -39,7 +39,7 @@ export function parseUpgradeFile(text: string, file: string): UpgradePlan {
     );
   }
   const issues = new IssueList(file, doc, lines);
-  const raw = issues.check(upgradeFile, doc.toJS(), []);
+  const raw = issues.check(upgradeFile, withoutExtensions(doc.toJS()), []);
   if (!raw) throw new ConfigError(issues.items);
   const name = raw.name ?? (file.split("/").pop() ?? "upgrade").replace(/\.ya?ml$/, "").toLowerCase();
 
@@ -151,6 +151,12 @@ function readScenario(s: UpgradeScenarioInput, at: PathPart[], planName: string,
     masterSettings: MARKER_MASTER_SETTINGS,
     checks,
   };
+}
+
+/** Top-level `x-...` keys hold YAML anchors to share option sets between sides (as in compose files). */
+function withoutExtensions(value: unknown): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith("x-")));
 }
 
 function readRelease(v: unknown, path: PathPart[], issues: IssueList): PostfixRelease | undefined {

@@ -8,6 +8,8 @@ export type Probe =
   | { kind: "map-types"; present: string[]; absent: string[] }
   | { kind: "shlib"; directory: string }
   | { kind: "plugins"; plugins: Record<string, string> }
+  | { kind: "lookups"; types: string[] }
+  | { kind: "eai"; enabled: boolean }
   | { kind: "sasl"; types: string[] }
   | { kind: "no-toolchain" }
   | { kind: "mail-delivery" }
@@ -31,6 +33,10 @@ export function checksFor(recipe: Recipe): CheckSpec[] {
   }
   if (e.shlibDirectory) checks.push({ name: "shlib resolution", probe: { kind: "shlib", directory: e.shlibDirectory } });
   if (Object.keys(e.plugins).length > 0) checks.push({ name: "dynamicmaps plugins", probe: { kind: "plugins", plugins: e.plugins } });
+  // Each map type the cell built is used once: a real lookup where no server is needed, a
+  // connection attempt to a closed port on the container's own loopback otherwise.
+  checks.push({ name: "map lookups", probe: { kind: "lookups", types: e.mapTypes } });
+  checks.push({ name: "SMTPUTF8", probe: { kind: "eai", enabled: e.eai } });
   if (e.saslServerTypes.length > 0) checks.push({ name: "SASL server types", probe: { kind: "sasl", types: e.saslServerTypes } });
   checks.push({ name: "no toolchain", probe: { kind: "no-toolchain" } });
   checks.push({ name: "mail delivery", probe: { kind: "mail-delivery" } });

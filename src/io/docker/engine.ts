@@ -23,6 +23,12 @@ export class BuildFailed extends Error {
   }
 }
 
+export interface StepTiming {
+  name: string;
+  seconds: number;
+  cached: boolean;
+}
+
 export interface BuildRequest {
   context: Readable;
   tag: string;
@@ -30,6 +36,8 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   /** Build only up to this stage (e.g. "build"). */
   target?: string;
+  /** Ignore the build cache (the benchmark's naive baseline). */
+  noCache?: boolean;
   onEvent?: (e: BuildEvent) => void;
   signal?: AbortSignal;
 }
@@ -90,10 +98,11 @@ export class Engine {
   }
 
   /** Builds and tags an image; rejects with BuildFailed carrying the failing step and its last output. */
-  async build(req: BuildRequest): Promise<{ imageId: string }> {
+  async build(req: BuildRequest): Promise<{ imageId: string; steps: StepTiming[] }> {
     const opts: Record<string, unknown> = { t: req.tag, rm: true, forcerm: true, labels: req.labels ?? {} };
     if (req.builder === "buildkit") opts.version = "2";
     if (req.target) opts.target = req.target;
+    if (req.noCache) opts.nocache = true;
     if (req.signal) opts.abortSignal = req.signal;
     const stream = (await this.docker.buildImage(req.context as unknown as NodeJS.ReadableStream, opts as Docker.ImageBuildOptions)) as NodeJS.ReadableStream;
     const steps = new Map<string, string>();
@@ -102,6 +111,7 @@ export class Engine {
     let failure: { message: string; step?: string } | undefined;
     let imageId = "";
     const tailByStep = new Map<string, string[]>();
+    const timings = new Map<string, StepTiming>();
     const push = (step: string | undefined, text: string) => {
       tail.push(text);
       if (tail.length > 200) tail.shift();
@@ -119,6 +129,9 @@ export class Engine {
           steps.set(e.id, e.name);
           if (e.state === "started") current = e.id;
           if (e.state === "error") failure ??= { message: e.error ?? "step failed", step: e.id };
+          if ((e.state === "done" || e.state === "cached") && !e.name.startsWith("[internal]")) {
+            timings.set(e.id, { name: e.name, seconds: e.seconds ?? 0, cached: e.state === "cached" });
+          }
         } else if (e.kind === "log") {
           push(e.step ?? current, e.text);
         } else if (e.kind === "error") {
@@ -135,7 +148,7 @@ export class Engine {
     }
     const info = await this.inspectImage(req.tag);
     if (!info) throw new BuildFailed("the build stream ended without an image", undefined, tail.slice(-25));
-    return { imageId: imageId || info.id };
+    return { imageId: imageId || info.id, steps: [...timings.values()] };
   }
 }
 

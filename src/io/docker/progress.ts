@@ -6,7 +6,7 @@ import path from "node:path";
 import protobuf from "protobufjs";
 
 export type BuildEvent =
-  | { kind: "step"; id: string; name: string; state: "started" | "done" | "cached" | "error"; error?: string }
+  | { kind: "step"; id: string; name: string; state: "started" | "done" | "cached" | "error"; error?: string; seconds?: number }
   | { kind: "log"; step?: string; text: string }
   | { kind: "image"; id: string }
   | { kind: "error"; message: string };
@@ -21,7 +21,10 @@ function buildkitStatus(): protobuf.Type {
   return statusType;
 }
 
-interface Vertex { digest: string; name: string; cached: boolean; started?: unknown; completed?: unknown; error: string }
+interface Timestamp { seconds?: unknown; nanos?: number }
+interface Vertex { digest: string; name: string; cached: boolean; started?: Timestamp | null; completed?: Timestamp | null; error: string }
+
+const toSeconds = (t: Timestamp) => Number(String(t.seconds ?? 0)) + (t.nanos ?? 0) / 1e9;
 interface VertexLog { vertex: string; msg: Uint8Array }
 
 /** Turns one JSON line of the build stream into events. */
@@ -59,7 +62,10 @@ function decodeTrace(aux: string): BuildEvent[] {
   const out: BuildEvent[] = [];
   for (const v of msg.vertexes) {
     const state = v.error ? "error" : v.cached ? "cached" : v.completed ? "done" : v.started ? "started" : undefined;
-    if (state) out.push({ kind: "step", id: v.digest, name: v.name, state, ...(v.error ? { error: v.error } : {}) });
+    const seconds = v.started && v.completed ? Math.max(0, toSeconds(v.completed) - toSeconds(v.started)) : undefined;
+    if (state) {
+      out.push({ kind: "step", id: v.digest, name: v.name, state, ...(v.error ? { error: v.error } : {}), ...(seconds !== undefined && state !== "started" ? { seconds } : {}) });
+    }
   }
   for (const l of msg.logs) {
     const text = Buffer.from(l.msg).toString("utf8");

@@ -123,16 +123,33 @@ async function runProbe(c: StartedTestContainer, p: Probe): Promise<{ ok: boolea
       const problems: string[] = [];
       for (const [type, file] of Object.entries(p.plugins)) {
         if (!new RegExp(`^${type}\\s+\\S*${file.replace(/\./g, "\\.")}`, "m").test(cf.out)) problems.push(`${type} not in dynamicmaps.cf`);
+        const f = await sh(c, `test -f "$(postconf -xh shlib_directory)/${file}"`);
+        if (f.code !== 0) problems.push(`${file} missing from shlib_directory`);
       }
-      if ("pcre" in p.plugins) {
-        const q = await sh(c, "printf '/^pm-(.*)$/ got-$1\\n' > /tmp/pm.pcre && postmap -q pm-probe pcre:/tmp/pm.pcre");
-        if (q.out !== "got-probe") problems.push(`pcre lookup gave ${JSON.stringify(q.out)} ${one(q.err)}`);
+      return { ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `${Object.keys(p.plugins).join(" ")} listed in dynamicmaps.cf, files present` };
+    }
+    case "lookups": {
+      const problems: string[] = [];
+      const done: string[] = [];
+      for (const type of p.types) {
+        const probe = LOOKUP_PROBES[type];
+        if (!probe) continue;
+        const r = await sh(c, `${probe.setup} && postmap -q pm-key ${type}:${probe.table}; echo "rc=$?"`);
+        const all = `${r.out}\n${r.err}`;
+        if (/unsupported dictionary type|dlopen|cannot open shared object|undefined symbol/i.test(all)) {
+          problems.push(`${type} did not load: ${one(r.err)}`);
+        } else if ("expect" in probe ? !r.out.startsWith(`${probe.expect}\n`) : !probe.connectError.test(all)) {
+          problems.push(`${type}: ${one(all)}`);
+        } else {
+          done.push(type);
+        }
       }
-      for (const t of ["cdb", "lmdb"].filter((t) => t in p.plugins)) {
-        const q = await sh(c, `printf 'pm-key pm-${t}\\n' > /tmp/pm-${t} && postmap ${t}:/tmp/pm-${t} && postmap -q pm-key ${t}:/tmp/pm-${t}`);
-        if (q.out !== `pm-${t}`) problems.push(`${t} lookup gave ${JSON.stringify(q.out)} ${one(q.err)}`);
-      }
-      return { ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `${Object.keys(p.plugins).join(" ")} listed and loaded` };
+      return { ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `looked up ${done.join(" ")}` };
+    }
+    case "eai": {
+      const r = await sh(c, "postconf -dh smtputf8_enable");
+      const want = p.enabled ? "yes" : "no";
+      return { ok: r.out === want, detail: `compiled default smtputf8_enable = ${r.out}${r.out === want ? "" : ` (expected ${want})`}` };
     }
     case "sasl": {
       const r = await sh(c, "postconf -a");
@@ -167,6 +184,39 @@ async function runProbe(c: StartedTestContainer, p: Probe): Promise<{ ok: boolea
     }
   }
 }
+
+/**
+ * How to use each map type once. Real lookups where no server is needed; for client types a
+ * connection to a closed port on the container's own loopback, whose error proves the
+ * client library loaded (an unloadable plugin says "unsupported dictionary type").
+ */
+const LOOKUP_PROBES: Record<string, { setup: string; table: string } & ({ expect: string } | { connectError: RegExp })> = {
+  hash: { setup: "printf 'pm-key pm-hash\\n' > /tmp/pm-hash && postmap hash:/tmp/pm-hash", table: "/tmp/pm-hash", expect: "pm-hash" },
+  btree: { setup: "printf 'pm-key pm-btree\\n' > /tmp/pm-btree && postmap btree:/tmp/pm-btree", table: "/tmp/pm-btree", expect: "pm-btree" },
+  cdb: { setup: "printf 'pm-key pm-cdb\\n' > /tmp/pm-cdb && postmap cdb:/tmp/pm-cdb", table: "/tmp/pm-cdb", expect: "pm-cdb" },
+  lmdb: { setup: "printf 'pm-key pm-lmdb\\n' > /tmp/pm-lmdb && postmap lmdb:/tmp/pm-lmdb", table: "/tmp/pm-lmdb", expect: "pm-lmdb" },
+  pcre: { setup: "printf '/^pm-(.*)$/ pcre-$1\\n' > /tmp/pm.pcre", table: "/tmp/pm.pcre", expect: "pcre-key" },
+  sqlite: {
+    setup: "printf '%s\\n' 'dbpath = /tmp/pm.sqlite' \"query = SELECT 'pm-sqlite' WHERE '%s' = 'pm-key'\" > /tmp/pm-sqlite.cf",
+    table: "/tmp/pm-sqlite.cf", expect: "pm-sqlite",
+  },
+  mysql: {
+    setup: "printf '%s\\n' 'hosts = inet:127.0.0.1:9' 'user = pm' 'password = pm' 'dbname = pm' 'query = SELECT 1' > /tmp/pm-mysql.cf",
+    table: "/tmp/pm-mysql.cf", connectError: /connect to mysql server|Can't connect|Connection refused/i,
+  },
+  pgsql: {
+    setup: "printf '%s\\n' 'hosts = inet:127.0.0.1:9' 'user = pm' 'password = pm' 'dbname = pm' 'query = SELECT 1' > /tmp/pm-pgsql.cf",
+    table: "/tmp/pm-pgsql.cf", connectError: /connect to pgsql server|Connection refused|could not connect/i,
+  },
+  ldap: {
+    setup: "printf '%s\\n' 'server_host = ldap://127.0.0.1:9' 'search_base = dc=pm' 'timeout = 2' > /tmp/pm-ldap.cf",
+    table: "/tmp/pm-ldap.cf", connectError: /dict_ldap|Can't contact LDAP server|Unable to bind/i,
+  },
+  mongodb: {
+    setup: "printf '%s\\n' 'uri = mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1500&connectTimeoutMS=500' 'dbname = pm' 'collection = pm' 'query_filter = {\"k\":\"%s\"}' 'result_attribute = v' > /tmp/pm-mongodb.cf",
+    table: "/tmp/pm-mongodb.cf", connectError: /mongodb|No suitable servers|connection refused/i,
+  },
+};
 
 function target(c: StartedTestContainer) {
   return { host: c.getHost(), port: c.getMappedPort(25) };
