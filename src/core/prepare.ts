@@ -42,6 +42,23 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
       cells.push({ cell: checked.cell, recipe: buildRecipe(checked.cell, family), image: imageRefFor(matrix.name, cell.id) });
     }
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (issues.length > 0) throw new ConfigError(groupByCell(issues));
   return { matrix, cells };
+}
+
+/** One option set's mistake shows once, naming the cells it breaks, not once per cell. */
+export function groupByCell(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const groups = new Map<string, { issue: ConfigIssue; cells: string[] }>();
+  for (const i of issues) {
+    const m = /^cell (\S+): (.*)$/s.exec(i.message);
+    const key = `${i.path}\u0000${m ? m[2] : i.message}`;
+    const g = groups.get(key);
+    if (!g) groups.set(key, { issue: m ? { ...i, message: m[2]! } : i, cells: m ? [m[1]!] : [] });
+    else if (m) g.cells.push(m[1]!);
+  }
+  return [...groups.values()].map(({ issue, cells }) => {
+    if (cells.length === 0) return issue;
+    const named = cells.length <= 3 ? cells.join(", ") : `${cells.slice(0, 2).join(", ")} and ${cells.length - 2} more`;
+    return { ...issue, message: `${cells.length === 1 ? "cell" : `${cells.length} cells`} ${named}: ${issue.message}` };
+  });
 }

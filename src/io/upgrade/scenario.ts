@@ -83,6 +83,8 @@ export async function runScenario(
       .withExposedPorts(25)
       .withLabels({ "org.postfix-matrix.role": "upgrade", "org.postfix-matrix.scenario": s.name })
       .withBindMounts([{ source: volume.name, target: TREE, mode: "rw" }])
+      // To read other processes' /proc/<pid>/maps and exe (which libraries the running system uses).
+      .withAddedCapabilities("SYS_PTRACE")
       .withWaitStrategy(Wait.forLogMessage(/daemon started/).withStartupTimeout(60_000))
       .start();
     o.registry?.add(container);

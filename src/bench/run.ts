@@ -1,0 +1,117 @@
+// Benchmark (not a test): naive per-cell classic builds vs postfix-matrix cold and warm, on
+// the same engine, plus expansion + rendering of a synthetic 1,000-cell matrix.
+// Usage: npm run bench [-- --skip-naive] [-- --only-synthetic]
+// It prunes the engine's build cache and rebuilds the benchmarked matrices' images.
+import { spawnSync } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { prepareMatrix, type PreparedMatrix } from "../core/prepare.js";
+import { makeRenderer } from "../core/render/dockerfile.js";
+import { expectedSha256 } from "../core/source/releases.js";
+import { buildContext } from "../io/docker/context.js";
+import { Engine, type StepTiming } from "../io/docker/engine.js";
+import { loadTemplates } from "../io/fs/templates.js";
+import { defaultResolveOptions, resolveSource } from "../io/source/resolve.js";
+import { syntheticMatrix } from "./synthetic.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = path.join(ROOT, "dist/cli/main.js");
+const OUT = path.join(ROOT, "out/bench");
+const args = new Set(process.argv.slice(2));
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function timeSynthetic(): Promise<void> {
+  const render = makeRenderer(await loadTemplates());
+  const text = syntheticMatrix();
+  const t0 = performance.now();
+  const p = prepareMatrix(text, "synthetic.yaml");
+  const t1 = performance.now();
+  let bytes = 0;
+  for (const c of p.cells) bytes += render(c.recipe).length;
+  const t2 = performance.now();
+  say(`synthetic: ${p.cells.length} cells expanded+checked in ${(t1 - t0).toFixed(0)} ms, rendered in ${(t2 - t1).toFixed(0)} ms (${(bytes / 1e6).toFixed(1)} MB), total ${(t2 - t0).toFixed(0)} ms (target < 1000 ms)`);
+}
+
+function cli(argv: string[]): { ms: number; code: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [CLI, ...argv], {
+    cwd: ROOT, stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, CI: "true" },
+  });
+  return { ms: Date.now() - t0, code: r.status ?? -1 };
+}
+
+async function naive(p: PreparedMatrix, engine: Engine): Promise<number> {
+  // The baseline a shell loop gives: one classic build per cell, in turn, no cache.
+  const render = makeRenderer(await loadTemplates());
+  const t0 = Date.now();
+  for (const c of p.cells) {
+    const source = await resolveSource({ version: c.recipe.version, sha256: expectedSha256(c.cell.postfix) }, defaultResolveOptions());
+    const tag = `postfix-matrix-naive/${p.matrix.name}:${c.cell.id}`;
+    const t = Date.now();
+    await engine.build({
+      context: buildContext(render(c.recipe, { builder: "classic" }), [{ name: c.recipe.tarball, path: source.path }]),
+      tag, builder: "classic", noCache: true,
+    });
+    say(`  naive ${c.cell.id}: ${secs(Date.now() - t)}`);
+    await engine.removeImage(tag);
+  }
+  return Date.now() - t0;
+}
+
+interface ReportCell { id: string; build: { kind: string; steps?: StepTiming[] } }
+
+/** Sum of the distinct dependency layers and compiles, spread over the cores. */
+async function lowerBound(p: PreparedMatrix, reportFile: string): Promise<{ ms: number; deps: number; compiles: number }> {
+  const report = JSON.parse(await readFile(reportFile, "utf8")) as { cells: ReportCell[] };
+  const byId = new Map(p.cells.map((c) => [c.cell.id, c]));
+  const deps = new Map<string, number>();
+  const compiles = new Map<string, number>();
+  for (const cell of report.cells) {
+    const c = byId.get(cell.id);
+    for (const s of cell.build.steps ?? []) {
+      if (s.cached) continue;
+      if (/^\[deps \d+\/\d+\] RUN .*apt-get install/.test(s.name)) deps.set(c!.recipe.keys.deps, Math.max(deps.get(c!.recipe.keys.deps) ?? 0, s.seconds));
+      if (/^\[build \d+\/\d+\] RUN make makefiles/.test(s.name)) compiles.set(c!.recipe.keys.compile, Math.max(compiles.get(c!.recipe.keys.compile) ?? 0, s.seconds));
+    }
+  }
+  const sum = [...deps.values(), ...compiles.values()].reduce((a, b) => a + b, 0);
+  return { ms: (sum / os.availableParallelism()) * 1000, deps: deps.size, compiles: compiles.size };
+}
+
+async function benchMatrix(file: string, engine: Engine): Promise<void> {
+  const p = prepareMatrix(await readFile(path.join(ROOT, file), "utf8"), file);
+  say(`\n== ${file}: ${p.cells.length} cells`);
+  let naiveMs: number | undefined;
+  if (!args.has("--skip-naive")) {
+    await engine.docker.pruneBuilder({ all: true } as object);
+    naiveMs = await naive(p, engine);
+    say(`(a) naive, classic, sequential, no cache: ${secs(naiveMs)}`);
+  }
+  await engine.docker.pruneBuilder({ all: true } as object);
+  for (const c of p.cells) await engine.removeImage(c.image);
+  await rm(path.join(OUT, p.matrix.name), { recursive: true, force: true });
+  const cold = cli(["run", file, "--no-verify", "--out", OUT]);
+  const bound = await lowerBound(p, path.join(OUT, p.matrix.name, "report.json"));
+  say(`(b) postfix-matrix cold (empty build cache, build only): ${secs(cold.ms)} (exit ${cold.code})`);
+  say(`    distinct work: ${bound.deps} dependency layers + ${bound.compiles} compiles; lower bound over ${os.availableParallelism()} cores: ${secs(bound.ms)}; cold / bound = ${(cold.ms / bound.ms).toFixed(2)} (target <= 1.25)`);
+  if (naiveMs) say(`    naive / cold = ${(naiveMs / cold.ms).toFixed(2)}x`);
+  const first = cli(["run", file, "--out", OUT]);
+  say(`    first full run (images cached, verification): ${secs(first.ms)} (exit ${first.code})`);
+  const warm = cli(["run", file, "--out", OUT]);
+  say(`(c) postfix-matrix warm (nothing changed): ${secs(warm.ms)} (exit ${warm.code}) (target <= 5 s for 8 cells)`);
+}
+
+async function main() {
+  await timeSynthetic();
+  if (args.has("--only-synthetic")) return;
+  const engine = new Engine();
+  await engine.ping();
+  await benchMatrix("matrices/default.yaml", engine);
+  await benchMatrix("bench/layouts-bench.yaml", engine);
+}
+
+await main();
