@@ -70,7 +70,10 @@ function program(): Command {
         process.stdout.write(`${JSON.stringify(p.cells.map((c) => ({ id: c.cell.id, image: c.image, values: c.cell.values, options: c.cell.options, keys: c.recipe.keys })), null, 2)}\n`);
         return;
       }
-      for (const c of p.cells) process.stdout.write(`${c.cell.id.padEnd(48)} ${c.image}\n`);
+      for (const c of p.cells) {
+        process.stdout.write(`${c.cell.id.padEnd(48)} ${c.image}\n`);
+        for (const n of c.notes) process.stdout.write(`  note: ${n}\n`);
+      }
       process.stdout.write(`${p.cells.length} cells\n`);
     });
 

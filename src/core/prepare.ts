@@ -6,12 +6,15 @@ import type { Matrix } from "./matrix/model.js";
 import { checkCell, type CheckedCell } from "./matrix/rules.js";
 import { familyOf, KNOWN_FAMILIES } from "./recipe/family.js";
 import { buildRecipe, type Recipe } from "./recipe/recipe.js";
+import { applyFamilyRules } from "./recipe/family-rules.js";
 
 export interface PreparedCell {
   cell: CheckedCell;
   recipe: Recipe;
   /** Image reference the cell is built as. */
   image: string;
+  /** What the OS family changed in the cell (e.g. Alpine builds with -DNO_DB). */
+  notes: string[];
 }
 
 export interface PreparedMatrix {
@@ -36,10 +39,13 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
       });
       continue;
     }
-    const checked = checkCell(cell, file);
+    const adapted = applyFamilyRules(cell, family, file);
+    issues.push(...adapted.issues);
+    if (adapted.issues.length > 0) continue;
+    const checked = checkCell(adapted.cell, file);
     issues.push(...checked.issues);
     if (checked.cell) {
-      cells.push({ cell: checked.cell, recipe: buildRecipe(checked.cell, family), image: imageRefFor(matrix.name, cell.id) });
+      cells.push({ cell: checked.cell, recipe: buildRecipe(checked.cell, family), image: imageRefFor(matrix.name, cell.id), notes: adapted.notes });
     }
   }
   if (issues.length > 0) throw new ConfigError(groupByCell(issues));

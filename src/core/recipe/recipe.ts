@@ -63,6 +63,8 @@ const PKGCONFIG: Record<Family, string> = { debian: "pkgconf", fedora: "pkgconf-
 /** Map types whose presence depends on the build (the rest are always there on Linux). */
 const OPTIONAL_MAP_TYPES = ["pcre", "ldap", "mysql", "pgsql", "sqlite", "lmdb", "cdb", "mongodb", "hash", "btree"];
 
+const expandVersion = (s: string, version: string) => s.replace(/MAIL_VERSION$/, version);
+
 export const releaseTarball = (version: string) => `postfix-${version}.tar.gz`;
 
 export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
@@ -123,6 +125,16 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
     ["alias_database", `${aliasType}:/etc/aliases`],
   ];
   if (features.includes("sasl-dovecot") && !features.includes("sasl-cyrus")) settings.push(["smtpd_sasl_type", "dovecot"]);
+  if (!withDb) {
+    // Without Berkeley DB the btree caches cannot open: lmdb can hold them; cdb is read-only,
+    // so the address verification cache then lives in memory.
+    const data = expandVersion(o.compile_directories.data_directory ?? "/var/lib/postfix", version);
+    if (aliasType === "lmdb") {
+      settings.push(["address_verify_map", `lmdb:${data}/verify_cache`], ["postscreen_cache_map", `lmdb:${data}/postscreen_cache`]);
+    } else {
+      settings.push(["address_verify_map", ""]);
+    }
+  }
 
   const expand = (s: string) => s.replace(/MAIL_VERSION$/, version);
   const parameters: Record<string, string> = {};

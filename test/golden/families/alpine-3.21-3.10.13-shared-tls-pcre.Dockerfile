@@ -51,6 +51,8 @@ RUN rmdir /usr/src/postfix 2>/dev/null; \
       maillog_file=/dev/stdout \
       alias_maps=lmdb:/etc/aliases \
       alias_database=lmdb:/etc/aliases \
+      address_verify_map=lmdb:/var/lib/postfix/verify_cache \
+      postscreen_cache_map=lmdb:/var/lib/postfix/postscreen_cache \
  && newaliases \
  && postfix check
 EXPOSE 25

@@ -57,6 +57,8 @@ RUN rmdir /usr/src/postfix 2>/dev/null; \
       alias_maps=lmdb:/etc/aliases \
       alias_database=lmdb:/etc/aliases \
       smtpd_sasl_type=dovecot \
+      address_verify_map=lmdb:/var/lib/postfix/verify_cache \
+      postscreen_cache_map=lmdb:/var/lib/postfix/postscreen_cache \
  && newaliases \
  && postfix check
 EXPOSE 25
