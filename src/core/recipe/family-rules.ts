@@ -95,6 +95,11 @@ export function applyFamilyRules(cell: Cell, family: Family, file: string): Fami
         "Alpine has no tinycdb package: drop `cdb` (use lmdb) for Alpine cells, e.g. with an `exclude`/`include` pair");
     }
     withoutBerkeleyDb("Alpine");
+    const moved = o.install_directories?.shlib_directory;
+    if (moved && moved !== o.compile_directories?.shlib_directory) {
+      // glibc images register a moved shlib_directory with ldconfig; musl has no ldconfig.
+      fail("install_directories", "musl has no ldconfig, so a shlib_directory that differs at install time would leave the programs unable to find libpostfix-*: give the same shlib_directory in compile_directories");
+    }
   } else if (family === "fedora") {
     const el = enterpriseRelease(cell.os);
     if (el === null) {

@@ -22,6 +22,10 @@ export interface Expectations {
   tls: boolean;
   /** EAI/SMTPUTF8 compiled in (ICU). */
   eai: boolean;
+  /** pie=yes: the programs are position-independent executables. */
+  pie: boolean;
+  /** Compile-time defaults `postconf -dxh` must print (make makefiles name=value). */
+  compiledDefaults: Record<string, string>;
 }
 
 export interface Recipe {
@@ -42,6 +46,8 @@ export interface Recipe {
    * (INSTALL 4.4.3): the image registers that directory with ldconfig so it still runs.
    */
   ldconfigDirectory?: string;
+  /** The image's PATH, when the layout puts Postfix's commands outside the usual one. */
+  path?: string;
   /** main.cf settings baked into the image (postconf -e). */
   settings: [string, string][];
   expect: Expectations;
@@ -62,6 +68,9 @@ const PKGCONFIG: Record<Family, string> = { debian: "pkgconf", fedora: "pkgconf-
 
 /** Map types whose presence depends on the build (the rest are always there on Linux). */
 const OPTIONAL_MAP_TYPES = ["pcre", "ldap", "mysql", "pgsql", "sqlite", "lmdb", "cdb", "mongodb", "hash", "btree"];
+
+const DEFAULT_PATH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+const dirname = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 
 const expandVersion = (s: string, version: string) => s.replace(/MAIL_VERSION$/, version);
 
@@ -148,6 +157,10 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
   const shlibDirectory = o.shared ? (parameters.shlib_directory ?? "/usr/lib/postfix") : undefined;
   const compiledShlib = expand(o.compile_directories.shlib_directory ?? "/usr/lib/postfix");
   const ldconfigDirectory = shlibDirectory && shlibDirectory !== compiledShlib ? shlibDirectory : undefined;
+  const where = (name: string, fallback: string) => expand(o.install_directories[name] ?? o.compile_directories[name] ?? fallback);
+  const extraPath = [where("command_directory", "/usr/sbin"), dirname(where("newaliases_path", "/usr/bin/newaliases"))]
+    .filter((d, i, all) => !DEFAULT_PATH.includes(d) && all.indexOf(d) === i);
+  const path = extraPath.length ? [...extraPath, ...DEFAULT_PATH].join(":") : undefined;
 
   const recipe: Omit<Recipe, "keys"> = {
     cellId: cell.id,
@@ -160,6 +173,7 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
     makefiles,
     upgrade,
     ...(ldconfigDirectory ? { ldconfigDirectory } : {}),
+    ...(path ? { path } : {}),
     settings,
     expect: {
       mailVersion: version,
@@ -174,6 +188,11 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
       ],
       tls: features.includes("tls" as Feature),
       eai: features.includes("eai"),
+      pie: o.pie,
+      compiledDefaults: Object.fromEntries([
+        ...Object.entries(o.compile_directories).map(([k, val]) => [k, expand(val)]),
+        ...(o.default_database_type ? [["default_database_type", o.default_database_type]] : []),
+      ]),
     },
   };
   const hash = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);

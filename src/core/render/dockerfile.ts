@@ -36,6 +36,7 @@ export function makeRenderer(templates: Templates): Renderer {
       cacheId: recipe.baseImage.replace(/[^A-Za-z0-9_.-]+/g, "-"),
       buildkit: (opts.builder ?? "buildkit") === "buildkit",
       ldconfigDirectory: recipe.ldconfigDirectory ?? "",
+      path: recipe.path ?? "",
     });
     return text.replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   };

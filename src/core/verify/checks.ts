@@ -10,11 +10,37 @@ export type Probe =
   | { kind: "plugins"; plugins: Record<string, string> }
   | { kind: "lookups"; types: string[] }
   | { kind: "eai"; enabled: boolean }
+  | { kind: "build-record"; expect: BuildRecordLine[] }
+  | { kind: "compiled-defaults"; defaults: Record<string, string> }
+  | { kind: "pie" }
   | { kind: "sasl"; types: string[] }
   | { kind: "no-toolchain" }
   | { kind: "mail-delivery" }
   | { kind: "relay-refused" }
   | { kind: "starttls" };
+
+/** One thing $meta_directory/makedefs.out must say about the build. */
+export interface BuildRecordLine {
+  /** "summary": `# NAME=value`; "line": `NAME = value`; "prefix": the line starts with it. */
+  how: "summary" | "line" | "prefix";
+  name: string;
+  value: string;
+}
+
+/** What makedefs.out records of each `make makefiles` word (makedefs writes these names). */
+export function buildRecordFor(makefiles: readonly string[]): BuildRecordLine[] {
+  const out: BuildRecordLine[] = [];
+  for (const word of makefiles) {
+    const i = word.indexOf("=");
+    const name = word.slice(0, i);
+    const value = word.slice(i + 1);
+    if (["CCARGS", "AUXLIBS", "shared", "dynamicmaps", "pie"].includes(name)) out.push({ how: "summary", name, value });
+    else if (name.startsWith("AUXLIBS_") || ["OPT", "DEBUG", "SHLIB_CFLAGS", "SHLIB_RPATH"].includes(name)) out.push({ how: "line", name, value });
+    else if (name === "SHLIB_SUFFIX") out.push({ how: "line", name: "LIB_SUFFIX", value });
+    else if (name === "CC" || name === "WARN") out.push({ how: "prefix", name, value });
+  }
+  return out;
+}
 
 export interface CheckSpec {
   name: string;
@@ -28,6 +54,11 @@ export function checksFor(recipe: Recipe): CheckSpec[] {
     { name: "mail_version", probe: { kind: "postconf", parameter: "mail_version", expect: e.mailVersion } },
     { name: "map types", probe: { kind: "map-types", present: e.mapTypes, absent: e.absentMapTypes } },
   ];
+  checks.push({ name: "build record", probe: { kind: "build-record", expect: buildRecordFor(recipe.makefiles) } });
+  if (Object.keys(e.compiledDefaults).length > 0) {
+    checks.push({ name: "compiled defaults", probe: { kind: "compiled-defaults", defaults: e.compiledDefaults } });
+  }
+  if (e.pie) checks.push({ name: "PIE", probe: { kind: "pie" } });
   for (const [parameter, expect] of Object.entries(e.parameters)) {
     checks.push({ name: parameter, probe: { kind: "postconf", parameter, expect } });
   }

@@ -146,6 +146,29 @@ async function runProbe(c: StartedTestContainer, p: Probe): Promise<{ ok: boolea
       }
       return { ok: problems.length === 0, detail: problems.length ? problems.join("; ") : `looked up ${done.join(" ")}` };
     }
+    case "build-record": {
+      const r = await sh(c, `cat "$(postconf -xh meta_directory)/makedefs.out"`);
+      if (r.code !== 0) return { ok: false, detail: `no makedefs.out: ${one(r.err)}` };
+      const lines = r.out.split("\n");
+      const missing = p.expect.filter((x) => !lines.some((l) => recordMatches(l, x)));
+      return {
+        ok: missing.length === 0,
+        detail: missing.length ? `makedefs.out lacks ${missing.map((m) => `${m.name}=${m.value}`).join("; ")}` : `makedefs.out records ${p.expect.map((x) => x.name).join(" ") || "plain make makefiles"}`,
+      };
+    }
+    case "compiled-defaults": {
+      const bad: string[] = [];
+      for (const [name, want] of Object.entries(p.defaults)) {
+        const r = await sh(c, `postconf -dxh ${name}`);
+        if (r.out !== want) bad.push(`${name} = ${r.out || one(r.err)} (expected ${want})`);
+      }
+      return { ok: bad.length === 0, detail: bad.length ? bad.join("; ") : Object.entries(p.defaults).map(([k, v]) => `${k}=${v}`).join(" ") };
+    }
+    case "pie": {
+      // ELF e_type at offset 16: 3 (ET_DYN) for a position-independent executable.
+      const r = await sh(c, `od -An -tu2 -j16 -N2 "$(postconf -xh command_directory)/postconf"`);
+      return { ok: r.out.trim() === "3", detail: r.out.trim() === "3" ? "postconf is ET_DYN (PIE)" : `ELF type ${r.out.trim()}` };
+    }
     case "eai": {
       const r = await sh(c, "postconf -dh smtputf8_enable");
       const want = p.enabled ? "yes" : "no";
@@ -217,6 +240,13 @@ const LOOKUP_PROBES: Record<string, { setup: string; table: string } & ({ expect
     table: "/tmp/pm-mongodb.cf", connectError: /mongodb|No suitable servers|connection refused/i,
   },
 };
+
+function recordMatches(line: string, x: { how: "summary" | "line" | "prefix"; name: string; value: string }): boolean {
+  if (x.how === "summary") return line === `# ${x.name}=${x.value}`;
+  const m = /^(\S+)\s*=\s?(.*)$/.exec(line);
+  if (!m || m[1] !== x.name) return false;
+  return x.how === "line" ? m[2]!.trim() === x.value.trim() : m[2]!.startsWith(x.value);
+}
 
 function target(c: StartedTestContainer) {
   return { host: c.getHost(), port: c.getMappedPort(25) };
