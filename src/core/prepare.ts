@@ -55,9 +55,10 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
 /** One option set's mistake shows once, naming the cells it breaks, not once per cell. */
 export function groupByCell(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const groups = new Map<string, { issue: ConfigIssue; cells: string[] }>();
-  for (const i of issues) {
+  for (const [n, i] of issues.entries()) {
     const m = /^cell (\S+): (.*)$/s.exec(i.message);
-    const key = `${i.path}\u0000${m ? m[2] : i.message}`;
+    // Only cell issues merge; any other issue keeps its own place.
+    const key = m ? `${i.path}\u0000${m[2]}` : `#${n}`;
     const g = groups.get(key);
     if (!g) groups.set(key, { issue: m ? { ...i, message: m[2]! } : i, cells: m ? [m[1]!] : [] });
     else if (m) g.cells.push(m[1]!);

@@ -137,7 +137,7 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
   if (!withDb) {
     // Without Berkeley DB the btree caches cannot open: lmdb can hold them; cdb is read-only,
     // so the address verification cache then lives in memory.
-    const data = expandVersion(o.compile_directories.data_directory ?? "/var/lib/postfix", version);
+    const data = expandVersion(o.install_directories.data_directory ?? o.compile_directories.data_directory ?? "/var/lib/postfix", version);
     if (aliasType === "lmdb") {
       settings.push(["address_verify_map", `lmdb:${data}/verify_cache`], ["postscreen_cache_map", `lmdb:${data}/postscreen_cache`]);
     } else {
