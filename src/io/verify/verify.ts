@@ -170,9 +170,11 @@ async function runProbe(c: StartedTestContainer, p: Probe): Promise<{ ok: boolea
       return { ok: r.out.trim() === "3", detail: r.out.trim() === "3" ? "postconf is ET_DYN (PIE)" : `ELF type ${r.out.trim()}` };
     }
     case "eai": {
-      const r = await sh(c, "postconf -dh smtputf8_enable");
+      // With EAI the default is an expression over compatibility_level (yes from level 1, which
+      // the installed main.cf sets); without it the build fixes it to "no".
+      const r = await sh(c, "postconf -xh smtputf8_enable");
       const want = p.enabled ? "yes" : "no";
-      return { ok: r.out === want, detail: `compiled default smtputf8_enable = ${r.out}${r.out === want ? "" : ` (expected ${want})`}` };
+      return { ok: r.out === want, detail: `smtputf8_enable = ${r.out}${r.out === want ? "" : ` (expected ${want})`}` };
     }
     case "sasl": {
       const r = await sh(c, "postconf -a");
@@ -220,7 +222,8 @@ const LOOKUP_PROBES: Record<string, { setup: string; table: string } & ({ expect
   lmdb: { setup: "printf 'pm-key pm-lmdb\\n' > /tmp/pm-lmdb && postmap lmdb:/tmp/pm-lmdb", table: "/tmp/pm-lmdb", expect: "pm-lmdb" },
   pcre: { setup: "printf '/^pm-(.*)$/ pcre-$1\\n' > /tmp/pm.pcre", table: "/tmp/pm.pcre", expect: "pcre-key" },
   sqlite: {
-    setup: "printf '%s\\n' 'dbpath = /tmp/pm.sqlite' \"query = SELECT 'pm-sqlite' WHERE '%s' = 'pm-key'\" > /tmp/pm-sqlite.cf",
+    // A zero-length file is a valid, empty SQLite database; the query needs no table.
+    setup: ": > /tmp/pm.sqlite && printf '%s\\n' 'dbpath = /tmp/pm.sqlite' \"query = SELECT 'pm-sqlite' WHERE '%s' = 'pm-key'\" > /tmp/pm-sqlite.cf",
     table: "/tmp/pm-sqlite.cf", expect: "pm-sqlite",
   },
   mysql: {
@@ -237,7 +240,8 @@ const LOOKUP_PROBES: Record<string, { setup: string; table: string } & ({ expect
   },
   mongodb: {
     setup: "printf '%s\\n' 'uri = mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1500&connectTimeoutMS=500' 'dbname = pm' 'collection = pm' 'query_filter = {\"k\":\"%s\"}' 'result_attribute = v' > /tmp/pm-mongodb.cf",
-    table: "/tmp/pm-mongodb.cf", connectError: /mongodb|No suitable servers|connection refused/i,
+    // The driver reports no server as "not found" (exit 1, no message) after its selection timeout.
+    table: "/tmp/pm-mongodb.cf", connectError: /mongodb|No suitable servers|connection refused|^rc=1$/im,
   },
 };
 
