@@ -12,7 +12,7 @@ import { formatUpgradeDetails, formatUpgradeTable, upgradeJsonReport } from "../
 import { Engine } from "../io/docker/engine.js";
 import { loadTemplates } from "../io/fs/templates.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
-import { runUpgradePlan } from "../io/upgrade/run.js";
+import { runUpgradePlan } from "../run/run-upgrade.js";
 import { ContainerRegistry } from "../io/verify/verify.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

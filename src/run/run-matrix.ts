@@ -7,16 +7,15 @@ import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
-import { EnvironmentError, InterruptedError } from "../errors.js";
+import { InterruptedError } from "../errors.js";
 import type { PreparedCell, PreparedMatrix } from "../core/prepare.js";
 import { compileChains } from "../core/plan/plan.js";
 import type { RenderOptions, Renderer } from "../core/render/dockerfile.js";
-import { expectedSha256 } from "../core/source/releases.js";
 import { checksFor } from "../core/verify/checks.js";
 import { buildContext } from "../io/docker/context.js";
 import { BuildFailed, type Builder, type Engine } from "../io/docker/engine.js";
-import { resolveSource, type ResolveOptions, type ResolvedSource } from "../io/source/resolve.js";
-import { bootstrapBaseImage } from "../io/base/bootstrap.js";
+import type { ResolveOptions, ResolvedSource } from "../io/source/resolve.js";
+import { ensureBaseImages, resolveSources } from "./prerequisites.js";
 import { ContainerRegistry, verifyImage } from "../io/verify/verify.js";
 import type { VerifyCache } from "../io/verify/cache.js";
 import type { BuildEvent } from "../io/docker/progress.js";
@@ -63,50 +62,12 @@ export async function writeDockerfiles(
   return out;
 }
 
-export async function ensureBaseImages(
-  cells: readonly PreparedCell[], o: Pick<RunOptions, "engine" | "bootstrapMissing" | "observer" | "signal">,
-): Promise<void> {
-  const missing: string[] = [];
-  for (const ref of [...new Set(cells.map((c) => c.recipe.baseImage))]) {
-    if (await o.engine.imageExists(ref)) continue;
-    if (!o.bootstrapMissing) {
-      missing.push(ref);
-      continue;
-    }
-    o.observer.note(`base image ${ref} is missing: bootstrapping it from Debian's mirror`);
-    const r = await bootstrapBaseImage(ref, { engine: o.engine, log: (l) => o.observer.note(`  ${l}`), signal: o.signal });
-    if (r.kind === "bootstrapped") o.observer.note(`base image ${ref} bootstrapped in ${r.seconds.toFixed(1)} s`);
-  }
-  if (missing.length > 0) {
-    throw new EnvironmentError(
-      `base image${missing.length > 1 ? "s" : ""} missing and no registry is used: ${missing.join(", ")}`,
-      `run \`postfix-matrix base bootstrap ${missing.join(" ")}\`, or pass --bootstrap-missing`,
-    );
-  }
-}
-
-export async function resolveSources(
-  cells: readonly PreparedCell[], o: Pick<RunOptions, "sources" | "observer">,
-): Promise<Map<string, ResolvedSource>> {
-  // Checksums first: an unknown version fails before anything is fetched.
-  const requests = new Map<string, { version: string; sha256: string }>();
-  for (const c of cells) requests.set(c.recipe.version, { version: c.recipe.version, sha256: expectedSha256(c.cell.postfix) });
-  const out = new Map<string, ResolvedSource>();
-  await Promise.all(
-    [...requests.values()].map(async (req) => {
-      const r = await resolveSource(req, o.sources);
-      o.observer.note(`source postfix ${r.version}: ${r.origin}${r.from ? ` (${r.from})` : ""}, sha256 ${r.sha256.slice(0, 12)}…`);
-      out.set(req.version, r);
-    }),
-  );
-  return out;
-}
-
 export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<CellResult[]> {
   await o.engine.ping();
   const dockerfiles = await writeDockerfiles(p, o.render, o.outDir, { builder: o.builder });
-  if (o.build) await ensureBaseImages(p.cells, o);
-  const sources = o.build ? await resolveSources(p.cells, o) : new Map<string, ResolvedSource>();
+  const note = (l: string) => o.observer.note(l);
+  if (o.build) await ensureBaseImages(p.cells.map((c) => c.recipe.baseImage), { ...o, note });
+  const sources = o.build ? await resolveSources(p.cells.map((c) => c.cell.postfix), { ...o, note }) : new Map<string, ResolvedSource>();
   for (const c of p.cells) o.observer.cellState(c.cell.id, "queued");
   const limit = pLimit(Math.max(1, o.concurrency));
   const state = { stop: false };

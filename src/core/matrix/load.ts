@@ -1,7 +1,7 @@
 // Text -> validated Matrix model. Pure: the caller reads the file.
-import { LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../../errors.js";
-import { IssueList, formatPath, type PathPart } from "./issues.js";
+import { formatPath, type IssueList, type PathPart } from "./issues.js";
+import { readYaml } from "./yaml.js";
 import type { Axis, AxisValue, Matrix, MatchEntry, PostfixRelease } from "./model.js";
 import {
   buildOptions, matrixFile, optionFields, optionSet, osTarget, postfixRelease,
@@ -12,14 +12,7 @@ import { suggest } from "./suggest.js";
 const CORE_AXES = ["os", "postfix", "options"] as const;
 
 export function parseMatrix(text: string, file: string): Matrix {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ file, path: "", message: e.message.split("\n")[0] ?? e.message, line: e.linePos?.[0]?.line })),
-    );
-  }
-  const issues = new IssueList(file, doc, lines);
+  const { doc, issues } = readYaml(text, file);
   const raw = issues.check(matrixFile, doc.toJS(), []);
   if (!raw) throw new ConfigError(issues.items);
 

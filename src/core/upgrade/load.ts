@@ -1,11 +1,11 @@
 // Upgrade file text -> validated UpgradePlan. Pure: the caller reads the file. Each side of a
 // scenario becomes a normal cell that goes through the matrix rules (checkCell) and
 // buildRecipe, so a side means exactly what the same options mean in a matrix.
-import { LineCounter, parseDocument } from "yaml";
+import { readYaml } from "../matrix/yaml.js";
 import { ConfigError, SourceError } from "../../errors.js";
-import { IssueList, formatPath, type PathPart } from "../matrix/issues.js";
+import { formatPath, type IssueList, type PathPart } from "../matrix/issues.js";
 import type { Cell, Origins, PostfixRelease } from "../matrix/model.js";
-import { checkCell, type CheckedCell } from "../matrix/rules.js";
+import { checkCell, MIN_RELEASE, type CheckedCell } from "../matrix/rules.js";
 import { buildOptions, postfixRelease, type BuildOptions, type OptionFieldName } from "../matrix/schema.js";
 import { slug } from "../matrix/values.js";
 import { suggest } from "../matrix/suggest.js";
@@ -24,21 +24,14 @@ import { upgradeFile, upgradeScenario, type UpgradeScenarioInput } from "./schem
 const sideOptions = z.strictObject({ name: slug.optional(), description: z.string().optional(), ...buildOptions.shape });
 
 /** The oldest release the generated images support (maillog_file, `postfix start-fg`). */
-export const MIN_VERSION = "3.4";
+export const MIN_VERSION = MIN_RELEASE;
 
 export function imageRefForSide(planName: string, scenario: string, side: "from" | "to"): string {
   return `postfix-matrix/${planName}:${scenario}-${side === "from" ? "from" : "to-build"}`;
 }
 
 export function parseUpgradeFile(text: string, file: string): UpgradePlan {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ file, path: "", message: e.message.split("\n")[0] ?? e.message, line: e.linePos?.[0]?.line })),
-    );
-  }
-  const issues = new IssueList(file, doc, lines);
+  const { doc, issues } = readYaml(text, file);
   const raw = issues.check(upgradeFile, withoutExtensions(doc.toJS()), []);
   if (!raw) throw new ConfigError(issues.items);
   const name = raw.name ?? (file.split("/").pop() ?? "upgrade").replace(/\.ya?ml$/, "").toLowerCase();

@@ -2,17 +2,15 @@
 // or release stops before any build), then each scenario in turn: both images (in parallel),
 // the container run, the verdict against the scenario's declared expectation.
 import path from "node:path";
-import type { Renderer } from "../../core/render/dockerfile.js";
-import { verdictOf, type ScenarioReport, type ScenarioResult, type UpgradePlan, type UpgradeScenario } from "../../core/upgrade/model.js";
-import { EnvironmentError } from "../../errors.js";
-import { expectedSha256 } from "../../core/source/releases.js";
-import { bootstrapBaseImage } from "../base/bootstrap.js";
-import type { Builder, Engine } from "../docker/engine.js";
-import { resolveSource, type ResolveOptions, type ResolvedSource } from "../source/resolve.js";
-import type { ContainerRegistry } from "../verify/verify.js";
+import type { Renderer } from "../core/render/dockerfile.js";
+import { verdictOf, type ScenarioReport, type ScenarioResult, type UpgradePlan, type UpgradeScenario } from "../core/upgrade/model.js";
+import type { Builder, Engine } from "../io/docker/engine.js";
+import type { ResolveOptions, ResolvedSource } from "../io/source/resolve.js";
+import { ensureBaseImages, resolveSources } from "./prerequisites.js";
+import type { ContainerRegistry } from "../io/verify/verify.js";
 export type { ScenarioReport };
-import { buildSide } from "./images.js";
-import { runScenario } from "./scenario.js";
+import { buildSide } from "../io/upgrade/images.js";
+import { runScenario } from "../io/upgrade/scenario.js";
 
 export interface UpgradeRunOptions {
   engine: Engine;
@@ -33,15 +31,8 @@ export function scenarioDir(outDir: string, planName: string, scenario: string):
 export async function runUpgradePlan(plan: UpgradePlan, o: UpgradeRunOptions): Promise<ScenarioReport[]> {
   await o.engine.ping();
   const sides = plan.scenarios.flatMap((s) => [s.from, s.to]);
-  await ensureBaseImages([...new Set(sides.map((x) => x.recipe.baseImage))], o);
-  const sources = new Map<string, ResolvedSource>();
-  for (const side of sides) {
-    const v = side.recipe.version;
-    if (sources.has(v)) continue;
-    const r = await resolveSource({ version: v, sha256: expectedSha256(side.cell.postfix) }, o.sources);
-    o.log(`source postfix ${v}: ${r.origin}${r.from ? ` (${r.from})` : ""}, sha256 ${r.sha256.slice(0, 12)}…`);
-    sources.set(v, r);
-  }
+  await ensureBaseImages(sides.map((x) => x.recipe.baseImage), { ...o, bootstrapMissing: Boolean(o.bootstrapMissing), note: o.log });
+  const sources = await resolveSources(sides.map((x) => x.cell.postfix), { sources: o.sources, note: o.log });
   const out: ScenarioReport[] = [];
   for (const s of plan.scenarios) {
     if (o.signal?.aborted) break;
@@ -99,24 +90,4 @@ async function runOne(plan: UpgradePlan, s: UpgradeScenario, sources: Map<string
   const verdict = verdictOf(result, s.breaks);
   o.log(`[${s.name}] ${verdict.asExpected ? "as expected" : "NOT AS EXPECTED"}: ${verdict.reason} (${result.timings.total.toFixed(1)} s)`);
   return { ...result, ...(s.description ? { description: s.description } : {}), breaks: s.breaks, verdict, files };
-}
-
-/** Nothing is pulled: a missing base image is bootstrapped on request, else the run stops here. */
-async function ensureBaseImages(refs: string[], o: UpgradeRunOptions): Promise<void> {
-  const missing: string[] = [];
-  for (const ref of refs) {
-    if (await o.engine.imageExists(ref)) continue;
-    if (!o.bootstrapMissing) {
-      missing.push(ref);
-      continue;
-    }
-    o.log(`base image ${ref} is missing: bootstrapping it from Debian's mirror`);
-    await bootstrapBaseImage(ref, { engine: o.engine, log: (l) => o.log(`  ${l}`), ...(o.signal ? { signal: o.signal } : {}) });
-  }
-  if (missing.length > 0) {
-    throw new EnvironmentError(
-      `base image${missing.length > 1 ? "s" : ""} missing and no registry is used: ${missing.join(", ")}`,
-      `run \`postfix-matrix base bootstrap ${missing.join(" ")}\`, or pass --bootstrap-missing`,
-    );
-  }
 }
