@@ -80,11 +80,10 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<CellR
       return r;
     });
   await Promise.all(
+    // The rest of a chain starts after its first cell, so they find its compile in the cache.
+    // Each still reports its own outcome, even after a failed compile (keep-going).
     compileChains(p.cells).map(async ([leader, ...followers]) => {
-      const first = await one(leader!);
-      // A failed compile would fail the same way for the rest of the chain: still run them,
-      // each reports its own outcome (keep-going), unless fail-fast stopped the run.
-      void first;
+      await one(leader!);
       await Promise.all(followers.map(one));
     }),
   );
