@@ -132,10 +132,10 @@ describe("buildRecordFor", () => {
     ]);
   });
 
-  it("line words: AUXLIBS_<X>, OPT, DEBUG, SHLIB_CFLAGS, SHLIB_RPATH", () => {
+  it("AUXLIBS_<X> are summary words; OPT, DEBUG, SHLIB_CFLAGS, SHLIB_RPATH are line words", () => {
     expect(buildRecordFor(["AUXLIBS_LMDB=-llmdb", "AUXLIBS_PCRE=-lpcre2-8", "OPT=-O2", "DEBUG=-g", "SHLIB_CFLAGS=-fPIC", "SHLIB_RPATH=-Wl,-rpath,/x"])).toEqual([
-      { how: "line", name: "AUXLIBS_LMDB", value: "-llmdb" },
-      { how: "line", name: "AUXLIBS_PCRE", value: "-lpcre2-8" },
+      { how: "summary", name: "AUXLIBS_LMDB", value: "-llmdb" },
+      { how: "summary", name: "AUXLIBS_PCRE", value: "-lpcre2-8" },
       { how: "line", name: "OPT", value: "-O2" },
       { how: "line", name: "DEBUG", value: "-g" },
       { how: "line", name: "SHLIB_CFLAGS", value: "-fPIC" },
@@ -174,7 +174,7 @@ describe("buildRecordFor", () => {
     const record = buildRecordFor(recipe.makefiles);
     expect(record).toContainEqual({ how: "summary", name: "shared", value: "yes" });
     expect(record).toContainEqual({ how: "summary", name: "dynamicmaps", value: "yes" });
-    expect(record).toContainEqual({ how: "line", name: "AUXLIBS_LMDB", value: "-llmdb" });
+    expect(record).toContainEqual({ how: "summary", name: "AUXLIBS_LMDB", value: "-llmdb" });
     expect(record).toContainEqual({ how: "line", name: "OPT", value: "-O2" });
     expect(record.find((r) => r.name === "CCARGS")?.value).toContain("-DUSE_TLS");
     expect(record.map((r) => r.name)).not.toContain("meta_directory");

@@ -58,3 +58,17 @@ describe("matrices/layouts.yaml", () => {
     expect(checksOf(report, id("install-opt"))["command_directory"]!.detail).toBe("/opt/postfix/sbin");
   });
 });
+
+describe("matrices/compile-options.yaml", () => {
+  it("records every make makefiles variable and switch in the build, and the images run", async () => {
+    const report = await runMatrix("matrices/compile-options.yaml", "compile-options");
+    const tuned = checksOf(report, "debian-bookworm-3.10.13-tuned");
+    expect(tuned["build record"]!.detail).toBe("makedefs.out records CCARGS shared pie CC OPT DEBUG WARN SHLIB_CFLAGS");
+    expect(tuned["PIE"]!.status).toBe("pass");
+    expect(tuned["map types"]!.detail).toMatch(/lacks pcre/);
+    const cdb = checksOf(report, "debian-bookworm-3.10.13-static-cdb");
+    expect(cdb["compiled defaults"]!.detail).toBe("default_database_type=cdb");
+    expect(cdb["map lookups"]!.detail).toBe("looked up cdb lmdb");
+    expect(cdb["map types"]!.detail).toMatch(/lacks .*hash btree/);
+  });
+});
