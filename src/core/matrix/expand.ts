@@ -80,7 +80,7 @@ function toCell(m: Matrix, d: Draft): Cell {
   const setValue = d.values.get("options");
   const set = s?.optionSet ?? setValue?.optionSet;
   apply(set, s ? `${s.path}.options` : setValue?.path ?? "");
-  for (const [key, v] of d.values) {
+  for (const v of d.values.values()) {
     if (v.field) {
       options[v.field.name] = v.field.value;
       origins[v.field.name] = v.path;

@@ -71,7 +71,7 @@ function readAxis(key: string, values: unknown[], issues: IssueList): Axis | und
   return { key, values: out };
 }
 
-function readRelease(v: unknown, path: PathPart[], issues: IssueList): PostfixRelease | undefined {
+export function readRelease(v: unknown, path: PathPart[], issues: IssueList): PostfixRelease | undefined {
   // YAML reads 3.10 as the number 3.1: insist on quoting rather than guess.
   if (typeof v === "number") {
     issues.add(path, `write Postfix versions as strings ("${v}" was read as a number; quote it)`);

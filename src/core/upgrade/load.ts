@@ -2,11 +2,12 @@
 // scenario becomes a normal cell that goes through the matrix rules (checkCell) and
 // buildRecipe, so a side means exactly what the same options mean in a matrix.
 import { readYaml } from "../matrix/yaml.js";
+import { readRelease as readMatrixRelease } from "../matrix/load.js";
 import { ConfigError, SourceError } from "../../errors.js";
 import { formatPath, type IssueList, type PathPart } from "../matrix/issues.js";
 import type { Cell, Origins, PostfixRelease } from "../matrix/model.js";
 import { checkCell, MIN_RELEASE, type CheckedCell } from "../matrix/rules.js";
-import { buildOptions, postfixRelease, type BuildOptions, type OptionFieldName } from "../matrix/schema.js";
+import { buildOptions, type BuildOptions, type OptionFieldName } from "../matrix/schema.js";
 import { slug } from "../matrix/values.js";
 import { suggest } from "../matrix/suggest.js";
 import { familyOf } from "../recipe/family.js";
@@ -157,14 +158,7 @@ function readRelease(v: unknown, path: PathPart[], issues: IssueList): PostfixRe
     issues.add(path, "missing `postfix` (the release, e.g. \"3.10.13\")");
     return undefined;
   }
-  // YAML reads 3.10 as the number 3.1: insist on quoting rather than guess.
-  if (typeof v === "number") {
-    issues.add(path, `write Postfix versions as strings ("${v}" was read as a number; quote it)`);
-    return undefined;
-  }
-  const p = issues.check(postfixRelease, v, path);
-  if (p === undefined) return undefined;
-  return typeof p === "string" ? { version: p } : { version: p.version, sha256: p.sha256 };
+  return readMatrixRelease(v, path, issues);
 }
 
 /** A side as a matrix cell; `pathOf` maps checkCell's field paths back to file paths. */
