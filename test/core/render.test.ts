@@ -4,15 +4,15 @@
 // test/golden/<matrix>/<cell-id>.Dockerfile (and removes files of cells that no longer exist);
 // without it, the rendered text must equal the files. Review the diff before committing.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareMatrix } from "../../src/core/prepare.js";
 import { makeRenderer, type Renderer } from "../../src/core/render/dockerfile.js";
 import { loadTemplates } from "../../src/io/fs/templates.js";
 import { REPO } from "./helpers.js";
+import { expectGolden, expectNoStaleGolden, UPDATE } from "../golden.js";
 
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const GOLDEN = path.join(REPO, "test", "golden");
 const HOW_TO_UPDATE = "run `UPDATE_GOLDEN=1 npx vitest run test/core/render.test.ts` and review the diff";
 
@@ -68,23 +68,11 @@ describe.each(MATRICES.map((m) => [m.name, m] as const))("golden Dockerfiles: %s
   const dir = path.join(GOLDEN, name);
 
   it.each(m.cells.map((c) => [c.cell.id, c] as const))("%s", (id, c) => {
-    const text = render(c.recipe);
-    const file = path.join(dir, `${id}.Dockerfile`);
-    if (UPDATE) {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(file, text);
-      return;
-    }
-    expect(existsSync(file), `${path.relative(REPO, file)} is missing: ${HOW_TO_UPDATE}`).toBe(true);
-    expect(text, `${path.relative(REPO, file)} differs: ${HOW_TO_UPDATE}`).toBe(readFileSync(file, "utf8"));
+    expectGolden(dir, `${id}.Dockerfile`, render(c.recipe), HOW_TO_UPDATE);
   });
 
   it("has no golden file for a cell that no longer exists", () => {
-    const want = m.cells.map((c) => `${c.cell.id}.Dockerfile`).sort();
-    if (UPDATE) {
-      for (const f of existsSync(dir) ? readdirSync(dir) : []) if (!want.includes(f)) rmSync(path.join(dir, f));
-    }
-    expect(readdirSync(dir).sort(), `stale golden files: ${HOW_TO_UPDATE}`).toEqual(want);
+    expectNoStaleGolden(dir, m.cells.map((c) => `${c.cell.id}.Dockerfile`), HOW_TO_UPDATE);
   });
 });
 

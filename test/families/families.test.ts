@@ -6,54 +6,29 @@
 // test/golden/families/<cell-id>.Dockerfile (and removes files of cells that no longer exist);
 // without it, the rendered text must equal the files. Review the diff before committing.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DockerfileParser, From, Keyword, type Instruction, type Run } from "dockerfile-ast";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, type ConfigIssue } from "../../src/errors.js";
+import { expectGolden, expectNoStaleGolden } from "../golden.js";
 import { expandMatrix } from "../../src/core/matrix/expand.js";
 import { parseMatrix } from "../../src/core/matrix/load.js";
 import type { Cell } from "../../src/core/matrix/model.js";
-import { checkCell, type CheckedCell } from "../../src/core/matrix/rules.js";
+import { checkCell } from "../../src/core/matrix/rules.js";
 import { prepareMatrix } from "../../src/core/prepare.js";
 import { applyFamilyRules, enterpriseRelease } from "../../src/core/recipe/family-rules.js";
-import { familyOf, type Family } from "../../src/core/recipe/family.js";
-import { buildRecipe, type Recipe } from "../../src/core/recipe/recipe.js";
+import { familyOf } from "../../src/core/recipe/family.js";
 import { makeRenderer, type Renderer } from "../../src/core/render/dockerfile.js";
 import { loadTemplates } from "../../src/io/fs/templates.js";
 import { oneCell, REPO } from "../core/helpers.js";
 
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const GOLDEN = path.join(REPO, "test", "golden", "families");
 const HOW_TO_UPDATE = "run `UPDATE_GOLDEN=1 npx vitest run --project unit test/families` and review the diff";
 const MATRIX_FILE = "matrices/families.yaml";
 
-interface Prepared {
-  cell: CheckedCell;
-  family: Family;
-  recipe: Recipe;
-  notes: string[];
-}
-
-/** prepareMatrix's pipeline with the family rules between familyOf and checkCell. */
-function prepareWithFamilyRules(text: string, file: string): Prepared[] {
-  const issues: ConfigIssue[] = [];
-  const out: Prepared[] = [];
-  for (const cell of expandMatrix(parseMatrix(text, file))) {
-    const family = familyOf(cell.os);
-    if (!family) throw new Error(`test bug: no family for ${cell.os}`);
-    const adapted = applyFamilyRules(cell, family, file);
-    issues.push(...adapted.issues);
-    if (adapted.issues.length) continue;
-    const checked = checkCell(adapted.cell, file);
-    issues.push(...checked.issues);
-    if (checked.cell) out.push({ cell: checked.cell, family, recipe: buildRecipe(checked.cell, family), notes: adapted.notes });
-  }
-  if (issues.length) throw new ConfigError(issues);
-  return out;
-}
-
-const CELLS = prepareWithFamilyRules(readFileSync(path.join(REPO, MATRIX_FILE), "utf8"), MATRIX_FILE);
+// prepareMatrix applies the family rules between familyOf and checkCell.
+const CELLS = prepareMatrix(readFileSync(path.join(REPO, MATRIX_FILE), "utf8"), MATRIX_FILE).cells
+  .map((c) => ({ ...c, family: c.recipe.family }));
 const CASES = CELLS.map((c) => [c.cell.id, c] as const);
 
 let render: Renderer;
@@ -133,35 +108,18 @@ describe("the families matrix", () => {
     expect(CELLS.map((c) => c.cell.id)).toContain("alpine-3.21-3.10.13-features-no-cdb");
   });
 
-  it("leaves Debian cells exactly as prepareMatrix makes them (the family rules only touch other families)", () => {
-    const plain = prepareMatrix(readFileSync(path.join(REPO, MATRIX_FILE), "utf8"), MATRIX_FILE).cells;
-    for (const c of CELLS.filter((x) => x.family === "debian")) {
-      const p = plain.find((x) => x.cell.id === c.cell.id)!;
-      expect(c.notes).toEqual([]);
-      expect(render(c.recipe)).toBe(render(p.recipe));
-    }
+  it("leaves Debian cells untouched (the family rules only change other families)", () => {
+    for (const c of CELLS.filter((x) => x.family === "debian")) expect(c.notes).toEqual([]);
   });
 });
 
 describe("golden Dockerfiles: families", () => {
   it.each(CASES)("%s", (id, c) => {
-    const text = render(c.recipe);
-    const file = path.join(GOLDEN, `${id}.Dockerfile`);
-    if (UPDATE) {
-      mkdirSync(GOLDEN, { recursive: true });
-      writeFileSync(file, text);
-      return;
-    }
-    expect(existsSync(file), `${path.relative(REPO, file)} is missing: ${HOW_TO_UPDATE}`).toBe(true);
-    expect(text, `${path.relative(REPO, file)} differs: ${HOW_TO_UPDATE}`).toBe(readFileSync(file, "utf8"));
+    expectGolden(GOLDEN, `${id}.Dockerfile`, render(c.recipe), HOW_TO_UPDATE);
   });
 
   it("has no golden file for a cell that no longer exists", () => {
-    const want = CELLS.map((c) => `${c.cell.id}.Dockerfile`).sort();
-    if (UPDATE) {
-      for (const f of existsSync(GOLDEN) ? readdirSync(GOLDEN) : []) if (!want.includes(f)) rmSync(path.join(GOLDEN, f));
-    }
-    expect(readdirSync(GOLDEN).sort(), `stale golden files: ${HOW_TO_UPDATE}`).toEqual(want);
+    expectNoStaleGolden(GOLDEN, CELLS.map((c) => `${c.cell.id}.Dockerfile`), HOW_TO_UPDATE);
   });
 });
 
