@@ -4,8 +4,8 @@
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Command, Option } from "commander";
-import { ExitCode, InterruptedError, PostfixMatrixError, UsageError } from "../errors.js";
+import { Command } from "commander";
+import { ExitCode, PostfixMatrixError, UsageError } from "../errors.js";
 import { prepareMatrix, type PreparedMatrix } from "../core/prepare.js";
 import { makeRenderer } from "../core/render/dockerfile.js";
 import { formatDetails, formatTable } from "../core/report/table.js";
@@ -14,7 +14,6 @@ import { loadTemplates } from "../io/fs/templates.js";
 import { Engine } from "../io/docker/engine.js";
 import { bootstrapBaseImage } from "../io/base/bootstrap.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
-import { ContainerRegistry } from "../io/verify/verify.js";
 import { runMatrix, writeDockerfiles } from "../run/run-matrix.js";
 import { formatPlan, planCells } from "../core/plan/plan.js";
 import { VerifyCache } from "../io/verify/cache.js";
@@ -23,6 +22,7 @@ import { LiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
 import { cellPassed, type CellResult } from "../run/outcome.js";
 import { filterCells } from "./filter.js";
+import { builderOption, onInterrupt } from "./interrupt.js";
 import { registerUpgradeCommand } from "./upgrade-command.js";
 
 // No registry is reachable and Ryuk would have to be pulled: we remove our own containers.
@@ -82,7 +82,7 @@ function program(): Command {
     .argument("<matrix>", "matrix YAML file")
     .option("--out <dir>", "output folder", "out")
     .option("--only <terms...>", "cell ids or axis=value filters")
-    .addOption(new Option("--builder <builder>", "which builder the files are for").choices(["buildkit", "classic"]).default("buildkit"))
+    .addOption(builderOption("which builder the files are for"))
     .action(async (file: string, o: { out: string; only?: string[]; builder: "buildkit" | "classic" }) => {
       const p = await load(file, o.only);
       const written = await writeDockerfiles(p, makeRenderer(await loadTemplates()), o.out, { builder: o.builder });
@@ -96,7 +96,7 @@ function program(): Command {
       .option("--out <dir>", "folder for Dockerfiles, logs and reports", "out")
       .option("--only <terms...>", "cell ids or axis=value filters")
       .option("-j, --concurrency <n>", "cells built at once", int("--concurrency"), defaultConcurrency())
-      .addOption(new Option("--builder <builder>", "image builder").choices(["buildkit", "classic"]).default("buildkit"))
+      .addOption(builderOption())
       .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
       .option("--no-verify", "build only")
       .option("--fail-fast", "start no new cell after one fails")
@@ -146,16 +146,7 @@ async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise
   const started = new Date();
   const live = process.stderr.isTTY && !process.env.CI;
   const view = live ? new LiveView(process.stderr) : new PlainView(log);
-  const controller = new AbortController();
-  const registry = new ContainerRegistry();
-  const onSignal = (sig: string) => {
-    if (controller.signal.aborted) return;
-    view.note(`${sig}: stopping builds and removing verification containers…`);
-    controller.abort(new InterruptedError());
-    void registry.stopAll();
-  };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  const { signal, registry } = onInterrupt((l) => view.note(l), "verification containers");
   view.note(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
   let results: CellResult[];
   try {
@@ -171,7 +162,7 @@ async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise
       failFast: Boolean(o.failFast),
       sources: defaultResolveOptions(),
       observer: view,
-      signal: controller.signal,
+      signal,
       registry,
       verifyCache: new VerifyCache(path.join(defaultCacheDir(), "verify")),
       reverify: Boolean(o.reverify),

@@ -3,7 +3,7 @@
 // 1 otherwise; bad input (2), an unready machine (3) and interrupts go through main's boundary.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { ExitCode, InterruptedError, UsageError } from "../errors.js";
 import { makeRenderer } from "../core/render/dockerfile.js";
 import { parseUpgradeFile } from "../core/upgrade/load.js";
@@ -12,8 +12,8 @@ import { formatUpgradeDetails, formatUpgradeTable, upgradeJsonReport } from "../
 import { Engine } from "../io/docker/engine.js";
 import { loadTemplates } from "../io/fs/templates.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
+import { builderOption, onInterrupt } from "./interrupt.js";
 import { runUpgradePlan } from "../run/run-upgrade.js";
-import { ContainerRegistry } from "../io/verify/verify.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -45,7 +45,7 @@ export function registerUpgradeCommand(cli: Command): void {
     .argument("<file>", "upgrade scenario YAML file (e.g. matrices/upgrade.yaml)")
     .option("--out <dir>", "folder for Dockerfiles, logs and upgrade-report.json", "out")
     .option("--only <names...>", "scenario names")
-    .addOption(new Option("--builder <builder>", "image builder").choices(["buildkit", "classic"]).default("buildkit"))
+    .addOption(builderOption())
     .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
     .action(async (file: string, o: UpgradeFlags) => {
       process.exitCode = await runUpgrade(file, o);
@@ -55,16 +55,7 @@ export function registerUpgradeCommand(cli: Command): void {
 async function runUpgrade(file: string, o: UpgradeFlags): Promise<number> {
   const plan = await loadUpgradePlan(file, o.only);
   const started = new Date();
-  const controller = new AbortController();
-  const registry = new ContainerRegistry();
-  const onSignal = (sig: string) => {
-    if (controller.signal.aborted) return;
-    log(`\n${sig}: stopping builds and removing upgrade containers…`);
-    controller.abort(new InterruptedError());
-    void registry.stopAll();
-  };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  const { signal, registry } = onInterrupt((l) => log(`\n${l}`), "upgrade containers");
   log(`${plan.name}: ${plan.scenarios.length} upgrade scenario${plan.scenarios.length === 1 ? "" : "s"}, ${o.builder}`);
   const results = await runUpgradePlan(plan, {
     engine: new Engine(),
@@ -74,10 +65,10 @@ async function runUpgrade(file: string, o: UpgradeFlags): Promise<number> {
     sources: defaultResolveOptions(),
     bootstrapMissing: Boolean(o.bootstrapMissing),
     log,
-    signal: controller.signal,
+    signal,
     registry,
   });
-  if (controller.signal.aborted) throw new InterruptedError();
+  if (signal.aborted) throw new InterruptedError();
   const seconds = (Date.now() - started.getTime()) / 1000;
   const dir = path.join(o.out, plan.name);
   await mkdir(dir, { recursive: true });
