@@ -271,7 +271,9 @@ export async function runScenario(
       const rel = await sh("postsuper -H ALL 2>&1 && postconf -e defer_transports= && postfix reload 2>&1 && postqueue -f 2>&1");
       if (rel.code !== 0) return { ok: false, detail: `release failed: ${one(rel.out)}` };
       const want = [held.body, deferred.body];
-      const counts = await waitMailbox(sh, want, 30_000);
+      // The reload is asynchronous (and Postfix waits out a main.cf changed within the last
+      // seconds): a flush that reaches the old qmgr defers the mail again, so flush until done.
+      const counts = await waitMailbox(sh, want, 30_000, () => sh("postqueue -f 2>&1"));
       await sleep(1000);
       const final = await countInMailbox(sh, want);
       const ok = final.every((n) => n === 1);
@@ -333,10 +335,17 @@ async function countInMailbox(sh: (cmd: string) => Promise<Exec>, tokens: string
   return r.out.split("\n").map((n) => Number(n) || 0);
 }
 
-async function waitMailbox(sh: (cmd: string) => Promise<Exec>, tokens: string[], ms: number): Promise<boolean> {
+async function waitMailbox(
+  sh: (cmd: string) => Promise<Exec>, tokens: string[], ms: number, nudge?: () => Promise<unknown>,
+): Promise<boolean> {
+  let nudged = Date.now();
   for (const end = Date.now() + ms; Date.now() < end; await sleep(250)) {
     const n = await countInMailbox(sh, tokens);
     if (n.length === tokens.length && n.every((x) => x > 0)) return true;
+    if (nudge && Date.now() - nudged > 3_000) {
+      nudged = Date.now();
+      await nudge();
+    }
   }
   return false;
 }
