@@ -18,7 +18,7 @@ import { runMatrix, writeDockerfiles } from "../run/run-matrix.js";
 import { formatPlan, planCells } from "../core/plan/plan.js";
 import { VerifyCache } from "../io/verify/cache.js";
 import { defaultCacheDir } from "../io/source/cache.js";
-import { LiveView } from "./view/live.js";
+import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
 import { cellPassed, type CellResult } from "../run/outcome.js";
 import { filterCells } from "./filter.js";
@@ -144,8 +144,7 @@ async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise
     return ExitCode.ok;
   }
   const started = new Date();
-  const live = process.stderr.isTTY && !process.env.CI;
-  const view = live ? new LiveView(process.stderr) : new PlainView(log);
+  const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
   const { signal, registry } = onInterrupt((l) => view.note(l), "verification containers");
   view.note(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
   let results: CellResult[];

@@ -1,6 +1,8 @@
 // README command 1's main job, for real: every cell of matrices/default.yaml is built through
 // the Engine API and verified in a running container (postfix check, version, mail flow, relay).
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { stripVTControlCharacters } from "node:util";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT } from "./cli.js";
@@ -40,5 +42,29 @@ describe("postfix-matrix run matrices/default.yaml", () => {
     // The generated Dockerfiles are there for a user to read.
     const df = await readFile(path.join(out, "default/debian-trixie-3.7.11-defaults/Dockerfile"), "utf8");
     expect(df).toMatch(/make upgrade/);
+  });
+
+  it("on a terminal, draws the live view: a row per cell redrawn in place, then the table", () => {
+    // A real pseudo-terminal (util-linux script), without CI, as a user at a shell sees it.
+    const out = path.join(ROOT, "out/itg");
+    const cmd = [process.execPath, path.join(ROOT, "dist/cli/main.js"), "run", "matrices/default.yaml", "--out", out]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color", COLUMNS: "150", POSTFIX_MATRIX_MIRRORS: "none" };
+    delete env.CI;
+    delete env.GITHUB_ACTIONS;
+    const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 });
+    expect(r.error, "util-linux script is needed for this test").toBeUndefined();
+    expect(r.status, r.stdout).toBe(0);
+    // Redrawn in place: cursor-up and erase-line sequences, not a line per event.
+    expect(r.stdout).toMatch(/\u001b\[1A/);
+    expect(r.stdout).toMatch(/\u001b\[2K/);
+    const text = stripVTControlCharacters(r.stdout);
+    // Nothing changed since the first test: every row ends cached, then the summary table.
+    for (const id of ["debian-bookworm-3.10.13-defaults", "debian-trixie-3.7.11-shared-tls-pcre"]) {
+      expect(text).toMatch(new RegExp(`=\\s+${id.replace(/\./g, "\\.")}\\s+cached\\s+.*image cached`));
+    }
+    expect(text).toContain("8/8 done");
+    expect(text).toContain("8 of 8 cells passed");
+    expect(text).not.toMatch(/^\[debian-/m);
   });
 });

@@ -2,34 +2,45 @@
 // redrawn in place; notes scroll above it.
 import { createLogUpdate } from "log-update";
 import type { RunObserver, CellState } from "../../run/observer.js";
-import { CellBoard, shortStep } from "./cells.js";
+import { CellBoard, shortStep, type CellView } from "./cells.js";
 
 const MARK: Record<CellState, string> = {
   queued: "·", building: "▶", verifying: "✓?", passed: "✔", failed: "✘", cached: "=",
 };
 
+/** One frame of the live view, `cols` wide at most: a row per cell, then a done count. */
+export function liveFrame(cells: CellView[], elapsed: (v: CellView) => number, cols: number): string {
+  const idw = Math.min(48, Math.max(...cells.map((c) => c.id.length), 4));
+  const rows = cells.map((v) => {
+    const what = v.state === "building" ? shortStep(v.step, Math.max(20, cols - idw - 30)) : v.state === "queued" ? "" : (v.detail ?? "");
+    const t = v.started !== undefined ? `${elapsed(v).toFixed(0)}s` : "";
+    return `${MARK[v.state].padEnd(2)} ${v.id.padEnd(idw)} ${v.state.padEnd(9)} ${t.padStart(5)}  ${what}`.trimEnd().slice(0, cols - 1);
+  });
+  const done = cells.filter((c) => c.ended !== undefined).length;
+  return [...rows, `${done}/${cells.length} done`].join("\n");
+}
+
+export interface LiveViewOptions {
+  /** Clock for elapsed times (tests). */
+  now?: () => number;
+  /** Redraw interval: elapsed times tick even while no event arrives. */
+  redrawMs?: number;
+}
+
 export class LiveView implements RunObserver {
-  private readonly board = new CellBoard();
+  private readonly board: CellBoard;
   private readonly update;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {
+  constructor(private readonly stream: NodeJS.WriteStream, o: LiveViewOptions = {}) {
+    this.board = new CellBoard(o.now);
     this.update = createLogUpdate(stream);
-    this.timer = setInterval(() => this.render(), 250);
+    this.timer = setInterval(() => this.render(), o.redrawMs ?? 250);
     this.timer.unref();
   }
 
   private render() {
-    const cols = this.stream.columns ?? 120;
-    const cells = [...this.board.cells.values()];
-    const idw = Math.min(48, Math.max(...cells.map((c) => c.id.length), 4));
-    const rows = cells.map((v) => {
-      const what = v.state === "building" ? shortStep(v.step, Math.max(20, cols - idw - 30)) : v.state === "queued" ? "" : (v.detail ?? "");
-      const t = v.started !== undefined ? `${this.board.elapsed(v).toFixed(0)}s` : "";
-      return `${MARK[v.state].padEnd(2)} ${v.id.padEnd(idw)} ${v.state.padEnd(9)} ${t.padStart(5)}  ${what}`.slice(0, cols - 1);
-    });
-    const done = cells.filter((c) => c.ended !== undefined).length;
-    this.update([...rows, `${done}/${cells.length} done`].join("\n"));
+    this.update(liveFrame([...this.board.cells.values()], (v) => this.board.elapsed(v), this.stream.columns ?? 120));
   }
 
   note(line: string): void {
@@ -51,4 +62,9 @@ export class LiveView implements RunObserver {
     this.render();
     this.update.done();
   }
+}
+
+/** The terminal gets the live view; pipes and CI get plain lines. */
+export function wantsLiveView(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !env.CI && env.TERM !== "dumb";
 }
