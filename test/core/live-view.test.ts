@@ -49,6 +49,10 @@ describe("liveFrame", () => {
     }
   });
 
+  it("no cells yet: an empty frame, so only the notes show", () => {
+    expect(liveFrame([], () => 0, 100)).toBe("");
+  });
+
   it("counts done cells: passed, failed and cached", () => {
     const { b } = board();
     for (const [id, s] of [["a", "passed"], ["b", "failed"], ["c", "cached"], ["d", "verifying"], ["e", "queued"]] as const) b.state(id, s);
@@ -149,6 +153,9 @@ describe("wantsLiveView", () => {
     [{ isTTY: true }, { CI: "true" }, false],
     [{ isTTY: true }, { TERM: "dumb" }, false],
     [{ isTTY: true }, { TERM: "xterm-256color" }, true],
+    [{ isTTY: true, columns: 120, rows: 40 }, {}, true],
+    [{ isTTY: true, columns: 0, rows: 0 }, {}, false],
+    [{ isTTY: true, columns: 80, rows: 0 }, {}, false],
   ])("stream %o, env %o: %s", (stream, env, want) => {
     expect(wantsLiveView(stream, env as NodeJS.ProcessEnv)).toBe(want);
   });

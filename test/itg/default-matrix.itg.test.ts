@@ -52,7 +52,9 @@ describe("postfix-matrix run matrices/default.yaml", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color", COLUMNS: "150", POSTFIX_MATRIX_MIRRORS: "none" };
     delete env.CI;
     delete env.GITHUB_ACTIONS;
-    const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 });
+    // script's pty has no size when its own output is not a terminal: give it one, as a terminal
+    // window would; unsized, the run falls back to plain lines (checked last).
+    const r = spawnSync("script", ["-qec", `stty rows 40 cols 150; ${cmd}`, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 });
     expect(r.error, "util-linux script is needed for this test").toBeUndefined();
     expect(r.status, r.stdout).toBe(0);
     // Redrawn in place: cursor-up and erase-line sequences, not a line per event.
@@ -66,5 +68,9 @@ describe("postfix-matrix run matrices/default.yaml", () => {
     expect(text).toContain("8/8 done");
     expect(text).toContain("8 of 8 cells passed");
     expect(text).not.toMatch(/^\[debian-/m);
+    const unsized = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 });
+    expect(unsized.status, unsized.stdout).toBe(0);
+    expect(unsized.stdout).toMatch(/^\[debian-bookworm-3\.10\.13-defaults\] cached/m);
+    expect(unsized.stdout).not.toContain("8/8 done");
   });
 });

@@ -10,6 +10,8 @@ const MARK: Record<CellState, string> = {
 
 /** One frame of the live view, `cols` wide at most: a row per cell, then a done count. */
 export function liveFrame(cells: CellView[], elapsed: (v: CellView) => number, cols: number): string {
+  // Before the cells are queued (sources, base images) only the notes show.
+  if (cells.length === 0) return "";
   const idw = Math.min(48, Math.max(...cells.map((c) => c.id.length), 4));
   const rows = cells.map((v) => {
     const what = v.state === "building" ? shortStep(v.step, Math.max(20, cols - idw - 30)) : v.state === "queued" ? "" : (v.detail ?? "");
@@ -64,7 +66,10 @@ export class LiveView implements RunObserver {
   }
 }
 
-/** The terminal gets the live view; pipes and CI get plain lines. */
-export function wantsLiveView(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !env.CI && env.TERM !== "dumb";
+/**
+ * The terminal gets the live view; pipes, CI, dumb terminals and terminals that report no
+ * size (a pty nobody sized: the board would be clipped to nothing) get plain lines.
+ */
+export function wantsLiveView(stream: { isTTY?: boolean; columns?: number; rows?: number }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !env.CI && env.TERM !== "dumb" && stream.columns !== 0 && stream.rows !== 0;
 }
