@@ -19,14 +19,12 @@ export function pinEngineToOneCore(): Pinned | { reason: string } {
   const first = original.split(/[,-]/)[0]!;
   const pin = run("taskset", ["-a", "-p", "-c", first, String(pid)]);
   if (pin.status !== 0) return { reason: `taskset cannot pin dockerd: ${pin.stderr.trim()}` };
-  let released = false;
+  // An interrupted benchmark must not leave the engine on one core.
+  const onSignal = () => { release(); process.exit(130); };
   const release = () => {
-    if (released) return;
-    released = true;
+    process.off("exit", release).off("SIGINT", onSignal).off("SIGTERM", onSignal);
     run("taskset", ["-a", "-p", "-c", original, String(pid)]);
   };
-  // An interrupted benchmark must not leave the engine on one core.
-  process.once("exit", release);
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => { release(); process.exit(130); });
+  process.once("exit", release).once("SIGINT", onSignal).once("SIGTERM", onSignal);
   return { pid, original, release };
 }

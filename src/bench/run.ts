@@ -126,10 +126,12 @@ async function lowerBound(p: PreparedMatrix, file: string, engine: Engine) {
   say(`    one cell at a time${"release" in pin ? " on one core" : ""} (for the bound): ${secs(Date.now() - t0)} (exit ${serial.status})`);
   const work = await distinctWork(p, path.join(OUT, p.matrix.name, "report.json"));
   const cores = os.availableParallelism();
-  return { ...work, pinned: "release" in pin, cores, ms: (work.depsMs + work.compilesMs) / cores };
+  return { ...work, pinned: "release" in pin, cores, ms: (work.depsMs + work.compilesMs) / cores, serialMs: Date.now() - t0 };
 }
 
-async function benchMatrix(file: string, engine: Engine): Promise<void> {
+type Throughput = Awaited<ReturnType<typeof effectiveCores>>;
+
+async function benchMatrix(file: string, engine: Engine, throughput: Throughput): Promise<void> {
   const p = prepareMatrix(await readFile(path.join(ROOT, file), "utf8"), file);
   say(`\n== ${file}: ${p.cells.length} cells`);
   let naiveMs: number | undefined;
@@ -146,6 +148,7 @@ async function benchMatrix(file: string, engine: Engine): Promise<void> {
   say(`    distinct work: ${bound.deps} dependency layers (${secs(bound.depsMs)}) + ${bound.compiles} compiles (${secs(bound.compilesMs)}) = ${secs(work)}, timed alone${bound.pinned ? " on one core" : " ON ALL CORES (not a work bound)"}`);
   say(`    lower bound, work over ${bound.cores} cores: ${secs(bound.ms)}; cold / bound = ${(cold.ms / bound.ms).toFixed(2)} (target <= 1.25)`);
   say(`    at the cores' measured throughput (${throughput.effective.toFixed(2)} cores' worth): ${secs(work / throughput.effective)}; cold / that = ${(cold.ms / (work / throughput.effective)).toFixed(2)}`);
+  if (bound.pinned) say(`    cold is ${(bound.serialMs / cold.ms).toFixed(2)}x faster than the same cells one at a time on one core`);
   if (naiveMs) say(`    naive / cold = ${(naiveMs / cold.ms).toFixed(2)}x`);
   const first = cli(["run", file, "--out", OUT]);
   say(`    first full run (images cached, verification): ${secs(first.ms)} (exit ${first.code})`);
@@ -153,17 +156,15 @@ async function benchMatrix(file: string, engine: Engine): Promise<void> {
   say(`(c) postfix-matrix warm (nothing changed): ${secs(warm.ms)} (exit ${warm.code}) (target <= 5 s for 8 cells)`);
 }
 
-let throughput: Awaited<ReturnType<typeof effectiveCores>>;
-
 async function main() {
   await timeSynthetic();
   if (args.has("--only-synthetic")) return;
-  throughput = await effectiveCores();
+  const throughput = await effectiveCores();
   say(`cores: ${throughput.cores}; a CPU loop takes ${secs(throughput.aloneMs)} alone and ${secs(throughput.togetherMs)} as ${throughput.cores} copies at once: the cores do ${throughput.effective.toFixed(2)} cores' worth of work together`);
   const engine = new Engine();
   await engine.ping();
-  await benchMatrix("matrices/default.yaml", engine);
-  if (!args.has("--only-default")) await benchMatrix("bench/layouts-bench.yaml", engine);
+  await benchMatrix("matrices/default.yaml", engine, throughput);
+  if (!args.has("--only-default")) await benchMatrix("bench/layouts-bench.yaml", engine, throughput);
 }
 
 await main();
