@@ -2,7 +2,6 @@
 // The CLI and its one error boundary: PostfixMatrixError subclasses print as a message plus
 // a hint and exit with their code; anything else is a bug and prints its stack.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { ExitCode, PostfixMatrixError, UsageError } from "../errors.js";
@@ -22,6 +21,7 @@ import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
 import { cellPassed, type CellResult } from "../run/outcome.js";
 import { filterCells } from "./filter.js";
+import { defaultConcurrency } from "./concurrency.js";
 import { builderOption, onInterrupt } from "./interrupt.js";
 import { registerUpgradeCommand } from "./upgrade-command.js";
 
@@ -39,12 +39,6 @@ async function load(file: string, only?: string[]): Promise<PreparedMatrix> {
   }
   const p = prepareMatrix(text, file);
   return { ...p, cells: filterCells(p.cells, only) };
-}
-
-export function defaultConcurrency(): number {
-  // Each build runs make -j$(nproc); two at once overlap one's apt/IO with another's compile.
-  const byMemory = Math.floor(os.totalmem() / 2 ** 30 / 2);
-  return Math.max(1, Math.min(os.availableParallelism(), byMemory, 4));
 }
 
 const int = (name: string) => (v: string) => {
