@@ -1,7 +1,7 @@
 // How many cells build at once when -j is not given. A cell keeps its cores busy only while
 // it compiles: its apt downloads, make makefiles, make upgrade and image export leave them
 // idle, so two cells per core fill those gaps (measured on 2 vCPUs, default matrix cold: 2 at
-// a time 224-234 s, 3 at a time 212 s, 4 at a time 202-211 s). Each cell may need ~2 GiB.
+// a time 224-234 s, 3 at a time 212 s, 4 at a time 202-212 s). Each cell may need ~2 GiB.
 import os from "node:os";
 
 export interface Machine {
