@@ -29,17 +29,27 @@ export interface ConfigIssue {
   line?: number;
 }
 
+// Long paths and messages are cut: a file's 100 KB value must not come back whole.
+const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`);
+
 export function formatIssue(i: ConfigIssue): string {
   const where = i.line ? `${i.file}:${i.line}` : i.file;
-  return `${where}: ${i.path ? `${i.path}: ` : ""}${i.message}`;
+  return `${where}: ${i.path ? `${cut(i.path, 200)}: ` : ""}${cut(i.message, 1000)}`;
 }
+
+/** At most this many issues are printed; the rest are counted. */
+export const MAX_PRINTED_ISSUES = 50;
 
 /** Bad matrix or bad command-line input: nothing was built. */
 export class ConfigError extends PostfixMatrixError {
   readonly exitCode = ExitCode.badInput;
   readonly issues: readonly ConfigIssue[];
-  constructor(issues: readonly ConfigIssue[], hint?: string) {
-    super(issues.map(formatIssue).join("\n"), hint);
+  /** `omitted`: issues found but not kept (beyond the collector's cap). */
+  constructor(issues: readonly ConfigIssue[], hint?: string, omitted = 0) {
+    const more = Math.max(0, issues.length - MAX_PRINTED_ISSUES) + omitted;
+    const lines = issues.slice(0, MAX_PRINTED_ISSUES).map(formatIssue);
+    if (more > 0) lines.push(`... and ${more} more problems (${issues.length + omitted} in all); fix the ones above first`);
+    super(lines.join("\n"), hint);
     this.issues = issues;
   }
 }

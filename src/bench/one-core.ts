@@ -2,25 +2,34 @@
 // work in core-seconds (make -j"$(nproc)" sees one core): the measure the benchmark's lower
 // bound (work over cores) needs. BuildKit in dockerd starts RUN steps as its own children,
 // and children inherit the CPU affinity.
-import { spawnSync } from "node:child_process";
+import { runSync } from "../io/exec/exec.js";
 
-const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: "utf8" });
+// Synchronous: `release` also runs in an exit handler, which cannot wait.
+const run = (cmd: string, args: string[]) => runSync(cmd, args);
 
-export interface Pinned { pid: number; original: string; release: () => void }
+export interface Pinned {
+  pid: number;
+  original: string;
+  release: () => void;
+}
 
 /** Pins dockerd's threads to the first allowed core, or says why it cannot. */
 export function pinEngineToOneCore(): Pinned | { reason: string } {
-  if (process.env.DOCKER_HOST && process.env.DOCKER_HOST !== "unix:///var/run/docker.sock") return { reason: "DOCKER_HOST names another engine" };
+  if (process.env.DOCKER_HOST && process.env.DOCKER_HOST !== "unix:///var/run/docker.sock")
+    return { reason: "DOCKER_HOST names another engine" };
   const pid = Number(run("pidof", ["-s", "dockerd"]).stdout.trim());
   if (!pid) return { reason: "no local dockerd process" };
   const now = run("taskset", ["-p", "-c", String(pid)]);
   const original = /list:\s*(\S+)/.exec(now.stdout)?.[1];
-  if (now.status !== 0 || !original) return { reason: `taskset cannot read dockerd's affinity: ${now.stderr.trim() || now.stdout.trim()}` };
+  if (now.code !== 0 || !original) return { reason: `taskset cannot read dockerd's affinity: ${now.stderr.trim() || now.stdout.trim()}` };
   const first = original.split(/[,-]/)[0]!;
   const pin = run("taskset", ["-a", "-p", "-c", first, String(pid)]);
-  if (pin.status !== 0) return { reason: `taskset cannot pin dockerd: ${pin.stderr.trim()}` };
+  if (pin.code !== 0) return { reason: `taskset cannot pin dockerd: ${pin.stderr.trim()}` };
   // An interrupted benchmark must not leave the engine on one core.
-  const onSignal = () => { release(); process.exit(130); };
+  const onSignal = () => {
+    release();
+    process.exit(130);
+  };
   const release = () => {
     process.off("exit", release).off("SIGINT", onSignal).off("SIGTERM", onSignal);
     run("taskset", ["-a", "-p", "-c", original, String(pid)]);

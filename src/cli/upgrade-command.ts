@@ -9,7 +9,7 @@ import { makeRenderer } from "../core/render/dockerfile.js";
 import { parseUpgradeFile } from "../core/upgrade/load.js";
 import type { UpgradePlan } from "../core/upgrade/model.js";
 import { formatUpgradeDetails, formatUpgradeTable, upgradeJsonReport } from "../core/upgrade/report.js";
-import { Engine } from "../io/docker/engine.js";
+import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
 import { loadTemplates } from "../io/fs/templates.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
 import { builderOption, onInterrupt } from "./interrupt.js";
@@ -37,17 +37,35 @@ interface UpgradeFlags {
   only?: string[];
   builder: "buildkit" | "classic";
   bootstrapMissing?: boolean;
+  dryRun?: boolean;
+}
+
+/** `--dry-run`: the file is checked like a real run (every rule), and nothing is built. */
+export function formatUpgradeDryRun(plan: UpgradePlan): string {
+  const lines = plan.scenarios.map(
+    (s) =>
+      `${s.name}: ${s.os}, ${s.from.recipe.version} -> ${s.to.recipe.version} (${s.direction}), apply ${s.apply}, expect ${s.expect}${s.breaks.length ? ` (breaks ${s.breaks.join(", ")})` : ""}, ${s.checks.length} checks`,
+  );
+  const n = plan.scenarios.length;
+  return [...lines, `${plan.file}: ${n} upgrade scenario${n === 1 ? "" : "s"} valid; nothing was built`].join("\n");
 }
 
 export function registerUpgradeCommand(cli: Command): void {
-  cli.command("upgrade")
+  cli
+    .command("upgrade")
     .description("run upgrade scenarios: `make upgrade` from one release to another on a running mail system")
     .argument("<file>", "upgrade scenario YAML file (e.g. matrices/upgrade.yaml)")
     .option("--out <dir>", "folder for Dockerfiles, logs and upgrade-report.json", "out")
     .option("--only <names...>", "scenario names")
     .addOption(builderOption())
     .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
+    .option("--dry-run", "check the file (every rule, both sides' recipes) and build nothing")
     .action(async (file: string, o: UpgradeFlags) => {
+      if (o.dryRun) {
+        process.stdout.write(`${formatUpgradeDryRun(await loadUpgradePlan(file, o.only))}\n`);
+        process.exitCode = ExitCode.ok;
+        return;
+      }
       process.exitCode = await runUpgrade(file, o);
     });
 }
@@ -58,7 +76,7 @@ async function runUpgrade(file: string, o: UpgradeFlags): Promise<number> {
   const { signal, registry } = onInterrupt((l) => log(`\n${l}`), "upgrade containers");
   log(`${plan.name}: ${plan.scenarios.length} upgrade scenario${plan.scenarios.length === 1 ? "" : "s"}, ${o.builder}`);
   const results = await runUpgradePlan(plan, {
-    engine: new Engine(),
+    engine: new DockerodeEngine(),
     render: makeRenderer(await loadTemplates()),
     builder: o.builder,
     outDir: o.out,
@@ -73,7 +91,10 @@ async function runUpgrade(file: string, o: UpgradeFlags): Promise<number> {
   const dir = path.join(o.out, plan.name);
   await mkdir(dir, { recursive: true });
   const reportFile = path.join(dir, "upgrade-report.json");
-  await writeFile(reportFile, `${JSON.stringify(upgradeJsonReport(plan, results, { startedAt: started.toISOString(), seconds }), null, 2)}\n`);
+  await writeFile(
+    reportFile,
+    `${JSON.stringify(upgradeJsonReport(plan, results, { startedAt: started.toISOString(), seconds }), null, 2)}\n`,
+  );
   process.stdout.write(`\n${formatUpgradeTable(results)}\n`);
   const details = formatUpgradeDetails(results);
   if (details) process.stdout.write(`\n${details}\n`);

@@ -1,8 +1,8 @@
 // The pure pipeline: matrix text -> checked cells -> recipes. Every error, all at once.
 import { ConfigError, type ConfigIssue } from "../errors.js";
 import { expandMatrix } from "./matrix/expand.js";
-import { parseMatrix } from "./matrix/load.js";
-import type { Matrix } from "./matrix/model.js";
+import { parseMatrixText } from "./matrix/load.js";
+import type { Cell, Matrix } from "./matrix/model.js";
 import { checkCell, type CheckedCell } from "./matrix/rules.js";
 import { familyOf, KNOWN_FAMILIES } from "./recipe/family.js";
 import { buildRecipe, type Recipe } from "./recipe/recipe.js";
@@ -27,38 +27,61 @@ export function imageRefFor(matrixName: string, cellId: string): string {
 }
 
 export function prepareMatrix(text: string, file: string): PreparedMatrix {
-  const matrix = parseMatrix(text, file);
+  const { matrix, issues: list } = parseMatrixText(text, file);
+  const lineOf = (p: string) => list.lineOfText(p);
   const issues: ConfigIssue[] = [];
   const cells: PreparedCell[] = [];
-  for (const cell of expandMatrix(matrix)) {
+  for (const cell of expandMatrix(matrix, lineOf)) {
     const family = familyOf(cell.os);
     if (!family) {
       issues.push({
-        file, path: `cells[${cell.id}].os`,
+        file,
+        path: cell.at.os,
         message: `no recipe for the OS \`${cell.os}\`; known image names: ${KNOWN_FAMILIES.join(", ")}`,
       });
       continue;
     }
     const adapted = applyFamilyRules(cell, family, file);
-    issues.push(...adapted.issues);
+    issues.push(...adapted.issues.map((i) => placed(i, cell)));
     if (adapted.issues.length > 0) continue;
     const checked = checkCell(adapted.cell, file);
-    issues.push(...checked.issues);
+    issues.push(...checked.issues.map((i) => placed(i, cell)));
     if (checked.cell) {
-      cells.push({ cell: checked.cell, recipe: buildRecipe(checked.cell, family), image: imageRefFor(matrix.name, cell.id), notes: adapted.notes });
+      cells.push({
+        cell: checked.cell,
+        recipe: buildRecipe(checked.cell, family),
+        image: imageRefFor(matrix.name, cell.id),
+        notes: adapted.notes,
+      });
     }
   }
-  if (issues.length > 0) throw new ConfigError(groupByCell(issues));
+  if (issues.length > 0) {
+    const located = groupByCell(issues).map((i) => ({ ...i, line: i.line ?? lineOf(i.path) }));
+    throw new ConfigError(located.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
+  }
   return { matrix, cells };
+}
+
+/** Paths into the file start with one of its top-level keys. */
+const FILE_PATH = /^(axes|defaults|include|exclude)\b/;
+
+/**
+ * A rule names the option's origin; when that is not a place in the file (the OS family set
+ * the option, or nobody did), the issue points at the cell's os and says the reason.
+ */
+function placed(i: ConfigIssue, cell: Cell): ConfigIssue {
+  if (FILE_PATH.test(i.path)) return i;
+  const why = /^\w+$/.test(i.path) ? "" : ` (${i.path})`;
+  return { ...i, path: cell.at.os, message: `${i.message}${why}` };
 }
 
 /** One option set's mistake shows once, naming the cells it breaks, not once per cell. */
 export function groupByCell(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const groups = new Map<string, { issue: ConfigIssue; cells: string[] }>();
-  for (const [n, i] of issues.entries()) {
+  for (const i of issues) {
     const m = /^cell (\S+): (.*)$/s.exec(i.message);
-    // Only cell issues merge; any other issue keeps its own place.
-    const key = m ? `${i.path}\u0000${m[2]}` : `#${n}`;
+    // Cell issues merge, naming their cells; other issues merge only when they are the same.
+    const key = m ? `${i.path}\u0000${m[2]}` : `#${i.path}\u0000${i.message}`;
     const g = groups.get(key);
     if (!g) groups.set(key, { issue: m ? { ...i, message: m[2]! } : i, cells: m ? [m[1]!] : [] });
     else if (m) g.cells.push(m[1]!);

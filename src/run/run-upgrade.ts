@@ -2,6 +2,7 @@
 // or release stops before any build), then each scenario in turn: both images (in parallel),
 // the container run, the verdict against the scenario's declared expectation.
 import path from "node:path";
+import type { BuildOutcome } from "../core/outcome.js";
 import type { Renderer } from "../core/render/dockerfile.js";
 import { verdictOf, type ScenarioReport, type ScenarioResult, type UpgradePlan, type UpgradeScenario } from "../core/upgrade/model.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
@@ -9,7 +10,7 @@ import type { ResolveOptions, ResolvedSource } from "../io/source/resolve.js";
 import { ensureBaseImages, resolveSources } from "./prerequisites.js";
 import type { ContainerRegistry } from "../io/verify/verify.js";
 export type { ScenarioReport };
-import { buildSide } from "../io/upgrade/images.js";
+import { buildSeconds, buildSide } from "../io/upgrade/images.js";
 import { runScenario } from "../io/upgrade/scenario.js";
 
 export interface UpgradeRunOptions {
@@ -31,8 +32,14 @@ export function scenarioDir(outDir: string, planName: string, scenario: string):
 export async function runUpgradePlan(plan: UpgradePlan, o: UpgradeRunOptions): Promise<ScenarioReport[]> {
   await o.engine.ping();
   const sides = plan.scenarios.flatMap((s) => [s.from, s.to]);
-  await ensureBaseImages(sides.map((x) => x.recipe.baseImage), { ...o, bootstrapMissing: Boolean(o.bootstrapMissing), note: o.log });
-  const sources = await resolveSources(sides.map((x) => x.cell.postfix), { sources: o.sources, note: o.log });
+  await ensureBaseImages(
+    sides.map((x) => x.recipe.baseImage),
+    { ...o, bootstrapMissing: Boolean(o.bootstrapMissing), note: o.log },
+  );
+  const sources = await resolveSources(
+    sides.map((x) => x.cell.postfix),
+    { sources: o.sources, note: o.log },
+  );
   const out: ScenarioReport[] = [];
   for (const s of plan.scenarios) {
     if (o.signal?.aborted) break;
@@ -41,7 +48,12 @@ export async function runUpgradePlan(plan: UpgradePlan, o: UpgradeRunOptions): P
   return out;
 }
 
-async function runOne(plan: UpgradePlan, s: UpgradeScenario, sources: Map<string, ResolvedSource>, o: UpgradeRunOptions): Promise<ScenarioReport> {
+async function runOne(
+  plan: UpgradePlan,
+  s: UpgradeScenario,
+  sources: Map<string, ResolvedSource>,
+  o: UpgradeRunOptions,
+): Promise<ScenarioReport> {
   const t0 = Date.now();
   const dir = scenarioDir(o.outDir, plan.name, s.name);
   o.log(`[${s.name}] ${s.direction} ${s.from.recipe.version} -> ${s.to.recipe.version} on ${s.os}, apply ${s.apply}, expect ${s.expect}`);
@@ -52,8 +64,8 @@ async function runOne(plan: UpgradePlan, s: UpgradeScenario, sources: Map<string
   ]);
   const base: Omit<ScenarioResult, "checks" | "timings"> = {
     name: s.name,
-    from: { version: s.from.recipe.version, image: s.from.image, build: fromBuild.kind, seconds: fromBuild.seconds },
-    to: { version: s.to.recipe.version, image: s.to.image, build: toBuild.kind, seconds: toBuild.seconds },
+    from: { version: s.from.recipe.version, image: s.from.image, build: fromBuild.build.kind, seconds: buildSeconds(fromBuild.build) },
+    to: { version: s.to.recipe.version, image: s.to.image, build: toBuild.build.kind, seconds: buildSeconds(toBuild.build) },
     apply: s.apply,
     expect: s.expect,
     direction: s.direction,
@@ -70,7 +82,12 @@ async function runOne(plan: UpgradePlan, s: UpgradeScenario, sources: Map<string
   let checks: ScenarioResult["checks"];
   let error: string | undefined;
   let upgradeSeconds = 0;
-  const failedBuild = [["from", fromBuild], ["to", toBuild]].find(([, b]) => (b as typeof fromBuild).kind === "failed") as ["from" | "to", typeof fromBuild] | undefined;
+  const failed = (b: BuildOutcome) => (b.kind === "failed" ? b : undefined);
+  const failedBuild = failed(fromBuild.build)
+    ? (["from", failed(fromBuild.build)!] as const)
+    : failed(toBuild.build)
+      ? (["to", failed(toBuild.build)!] as const)
+      : undefined;
   if (failedBuild) {
     const [which, b] = failedBuild;
     error = `the ${which} image (${s[which].recipe.version}) failed to build${b.step ? ` at ${b.step}` : ""}: ${b.message}`;
@@ -85,7 +102,12 @@ async function runOne(plan: UpgradePlan, s: UpgradeScenario, sources: Map<string
     ...base,
     checks,
     ...(error ? { error } : {}),
-    timings: { fromBuild: fromBuild.seconds, toBuild: toBuild.seconds, upgrade: upgradeSeconds, total: (Date.now() - t0) / 1000 },
+    timings: {
+      fromBuild: buildSeconds(fromBuild.build),
+      toBuild: buildSeconds(toBuild.build),
+      upgrade: upgradeSeconds,
+      total: (Date.now() - t0) / 1000,
+    },
   };
   const verdict = verdictOf(result, s.breaks);
   o.log(`[${s.name}] ${verdict.asExpected ? "as expected" : "NOT AS EXPECTED"}: ${verdict.reason} (${result.timings.total.toFixed(1)} s)`);

@@ -68,11 +68,8 @@ const stanza = (uri: string, suites: string) =>
 
 describe("buildImageSources", () => {
   it.each([
-    [
-      "bookworm",
-      stanza(mirrors.archive, "bookworm bookworm-updates") + "\n" + stanza(mirrors.security, "bookworm-security"),
-    ],
-    ["trixie", stanza(mirrors.archive, "trixie trixie-updates") + "\n" + stanza(mirrors.security, "trixie-security")],
+    ["bookworm", `${stanza(mirrors.archive, "bookworm bookworm-updates")}\n${stanza(mirrors.security, "bookworm-security")}`],
+    ["trixie", `${stanza(mirrors.archive, "trixie trixie-updates")}\n${stanza(mirrors.security, "trixie-security")}`],
     ["sid", stanza(mirrors.archive, "sid")],
     ["unstable", stanza(mirrors.archive, "unstable")],
   ])("%s", (suite, want) => {
@@ -80,9 +77,7 @@ describe("buildImageSources", () => {
   });
 
   it("leaves out the security stanza when the machine has no security archive", () => {
-    expect(buildImageSources("bookworm", { archive: mirrors.archive })).toBe(
-      stanza(mirrors.archive, "bookworm bookworm-updates"),
-    );
+    expect(buildImageSources("bookworm", { archive: mirrors.archive })).toBe(stanza(mirrors.archive, "bookworm bookworm-updates"));
   });
 });
 

@@ -9,7 +9,8 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { EnvironmentError, InterruptedError } from "../../src/errors.js";
-import { bootstrapBaseImage, mountsUnder, type BaseImageEngine } from "../../src/io/base/bootstrap.js";
+import { bootstrapBaseImage, type BaseImageEngine } from "../../src/io/base/bootstrap.js";
+import { mountsUnder } from "../../src/io/base/mounts.js";
 
 const run = promisify(execFile);
 const TEST_REF = "postfix-matrix-test/debian:bookworm";

@@ -4,7 +4,9 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { ConfigError, EnvironmentError, InterruptedError } from "../../src/errors.js";
-import { bootstrapBaseImage, IMPORT_CHANGES, mountsUnder, treeBytes, type BaseImageEngine } from "../../src/io/base/bootstrap.js";
+import { bootstrapBaseImage, IMPORT_CHANGES, type BaseImageEngine } from "../../src/io/base/bootstrap.js";
+import { mountsUnder } from "../../src/io/base/mounts.js";
+import { treeBytes } from "../../src/io/base/rootfs.js";
 
 function fakeEngine(exists: boolean): BaseImageEngine & { calls: string[] } {
   const calls: string[] = [];

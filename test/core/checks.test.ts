@@ -4,8 +4,15 @@ import { buildRecordFor, checksFor, type CheckSpec } from "../../src/core/verify
 import { prepareOne } from "./helpers.js";
 
 const ALWAYS = [
-  "postfix check", "mail_version", "map types", "build record", "map lookups",
-  "SMTPUTF8", "no toolchain", "mail delivery", "relay refused",
+  "postfix check",
+  "mail_version",
+  "map types",
+  "build record",
+  "map lookups",
+  "SMTPUTF8",
+  "no toolchain",
+  "mail delivery",
+  "relay refused",
 ];
 const CONDITIONAL = ["shlib resolution", "dynamicmaps plugins", "SASL server types", "STARTTLS", "PIE", "compiled defaults"];
 
@@ -48,13 +55,16 @@ describe("checksFor", () => {
   it("shlib resolution only when shared, at the shared-library directory", () => {
     expect(names(checks({ shared: false }))).not.toContain("shlib resolution");
     expect(named(checks({ shared: true }), "shlib resolution")).toEqual({ kind: "shlib", directory: "/usr/lib/postfix" });
-    expect(named(checks({ shared: true, install_directories: { shlib_directory: "/opt/postfix/lib/MAIL_VERSION" } }), "shlib resolution"))
-      .toEqual({ kind: "shlib", directory: "/opt/postfix/lib/3.10.13" });
+    expect(
+      named(checks({ shared: true, install_directories: { shlib_directory: "/opt/postfix/lib/MAIL_VERSION" } }), "shlib resolution"),
+    ).toEqual({ kind: "shlib", directory: "/opt/postfix/lib/3.10.13" });
   });
 
   it("dynamicmaps plugins only with dynamicmaps and a map type built as a plugin", () => {
-    expect(named(checks({ shared: true, dynamicmaps: true, features: ["pcre", "tls"] }), "dynamicmaps plugins"))
-      .toEqual({ kind: "plugins", plugins: { pcre: "postfix-pcre.so" } });
+    expect(named(checks({ shared: true, dynamicmaps: true, features: ["pcre", "tls"] }), "dynamicmaps plugins")).toEqual({
+      kind: "plugins",
+      plugins: { pcre: "postfix-pcre.so" },
+    });
     // TLS is no map type; Berkeley DB (hash, btree) is built into the library, not a plugin.
     expect(names(checks({ shared: true, dynamicmaps: true, features: ["tls"] }))).not.toContain("dynamicmaps plugins");
     expect(names(checks({ shared: true, features: ["pcre"] }))).not.toContain("dynamicmaps plugins");
@@ -63,7 +73,10 @@ describe("checksFor", () => {
   it("SASL server types with a SASL feature", () => {
     expect(named(checks({ features: ["sasl-cyrus"] }), "SASL server types")).toEqual({ kind: "sasl", types: ["cyrus"] });
     expect(named(checks({ features: ["sasl-dovecot"] }), "SASL server types")).toEqual({ kind: "sasl", types: ["dovecot"] });
-    expect(named(checks({ features: ["sasl-cyrus", "sasl-dovecot"] }), "SASL server types")).toEqual({ kind: "sasl", types: ["cyrus", "dovecot"] });
+    expect(named(checks({ features: ["sasl-cyrus", "sasl-dovecot"] }), "SASL server types")).toEqual({
+      kind: "sasl",
+      types: ["cyrus", "dovecot"],
+    });
     expect(names(checks({ features: ["tls"] }))).not.toContain("SASL server types");
   });
 
@@ -78,24 +91,37 @@ describe("checksFor", () => {
   });
 
   it("compiled defaults with compile_directories or default_database_type", () => {
-    expect(named(checks({ shared: true, compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" } }), "compiled defaults"))
-      .toEqual({ kind: "compiled-defaults", defaults: { shlib_directory: "/usr/lib/postfix/3.10.13" } });
-    expect(named(checks({ features: ["lmdb"], default_database_type: "lmdb" }), "compiled defaults"))
-      .toEqual({ kind: "compiled-defaults", defaults: { default_database_type: "lmdb" } });
+    expect(
+      named(checks({ shared: true, compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" } }), "compiled defaults"),
+    ).toEqual({ kind: "compiled-defaults", defaults: { shlib_directory: "/usr/lib/postfix/3.10.13" } });
+    expect(named(checks({ features: ["lmdb"], default_database_type: "lmdb" }), "compiled defaults")).toEqual({
+      kind: "compiled-defaults",
+      defaults: { default_database_type: "lmdb" },
+    });
     // Install-time directories are no compiled defaults.
     expect(names(checks({ install_directories: { daemon_directory: "/usr/lib/postfix/sbin" } }))).not.toContain("compiled defaults");
   });
 
   it("one postconf check per directory parameter, MAIL_VERSION replaced by the version", () => {
-    const cs = checks({
-      shared: true,
-      compile_directories: { meta_directory: "/usr/share/postfix/MAIL_VERSION" },
-      install_directories: { daemon_directory: "/usr/libexec/postfix/MAIL_VERSION", manpage_directory: "/usr/share/man" },
-    }, { version: "3.7.11" });
+    const cs = checks(
+      {
+        shared: true,
+        compile_directories: { meta_directory: "/usr/share/postfix/MAIL_VERSION" },
+        install_directories: { daemon_directory: "/usr/libexec/postfix/MAIL_VERSION", manpage_directory: "/usr/share/man" },
+      },
+      { version: "3.7.11" },
+    );
     expect(named(cs, "meta_directory")).toEqual({ kind: "postconf", parameter: "meta_directory", expect: "/usr/share/postfix/3.7.11" });
-    expect(named(cs, "daemon_directory")).toEqual({ kind: "postconf", parameter: "daemon_directory", expect: "/usr/libexec/postfix/3.7.11" });
+    expect(named(cs, "daemon_directory")).toEqual({
+      kind: "postconf",
+      parameter: "daemon_directory",
+      expect: "/usr/libexec/postfix/3.7.11",
+    });
     expect(named(cs, "manpage_directory")).toEqual({ kind: "postconf", parameter: "manpage_directory", expect: "/usr/share/man" });
-    const postconf = cs.filter((c) => c.probe.kind === "postconf").map((c) => c.name).sort();
+    const postconf = cs
+      .filter((c) => c.probe.kind === "postconf")
+      .map((c) => c.name)
+      .sort();
     expect(postconf).toEqual(["daemon_directory", "mail_version", "manpage_directory", "meta_directory"]);
   });
 
@@ -112,7 +138,9 @@ describe("checksFor", () => {
 
   it("a cell asking for everything gets every check, once each", () => {
     const cs = checks({
-      shared: true, dynamicmaps: true, pie: true,
+      shared: true,
+      dynamicmaps: true,
+      pie: true,
       features: ["tls", "sasl-cyrus", "pcre", "eai"],
       compile_directories: { daemon_directory: "/usr/libexec/postfix" },
     });
@@ -133,7 +161,16 @@ describe("buildRecordFor", () => {
   });
 
   it("AUXLIBS_<X> are summary words; OPT, DEBUG, SHLIB_CFLAGS, SHLIB_RPATH are line words", () => {
-    expect(buildRecordFor(["AUXLIBS_LMDB=-llmdb", "AUXLIBS_PCRE=-lpcre2-8", "OPT=-O2", "DEBUG=-g", "SHLIB_CFLAGS=-fPIC", "SHLIB_RPATH=-Wl,-rpath,/x"])).toEqual([
+    expect(
+      buildRecordFor([
+        "AUXLIBS_LMDB=-llmdb",
+        "AUXLIBS_PCRE=-lpcre2-8",
+        "OPT=-O2",
+        "DEBUG=-g",
+        "SHLIB_CFLAGS=-fPIC",
+        "SHLIB_RPATH=-Wl,-rpath,/x",
+      ]),
+    ).toEqual([
       { how: "summary", name: "AUXLIBS_LMDB", value: "-llmdb" },
       { how: "summary", name: "AUXLIBS_PCRE", value: "-lpcre2-8" },
       { how: "line", name: "OPT", value: "-O2" },
@@ -155,10 +192,15 @@ describe("buildRecordFor", () => {
   });
 
   it("directory words produce nothing", () => {
-    expect(buildRecordFor([
-      "shlib_directory=/usr/lib/postfix/MAIL_VERSION", "daemon_directory=/usr/libexec/postfix",
-      "meta_directory=/etc/postfix", "command_directory=/usr/sbin", "newaliases_path=/usr/bin/newaliases",
-    ])).toEqual([]);
+    expect(
+      buildRecordFor([
+        "shlib_directory=/usr/lib/postfix/MAIL_VERSION",
+        "daemon_directory=/usr/libexec/postfix",
+        "meta_directory=/etc/postfix",
+        "command_directory=/usr/sbin",
+        "newaliases_path=/usr/bin/newaliases",
+      ]),
+    ).toEqual([]);
   });
 
   it("keeps the order of the words and values containing '='", () => {
@@ -170,7 +212,13 @@ describe("buildRecordFor", () => {
   });
 
   it("agrees with a recipe's make makefiles words", () => {
-    const { recipe } = prepareOne({ shared: true, dynamicmaps: true, features: ["tls", "lmdb"], opt: "-O2", compile_directories: { meta_directory: "/etc/postfix" } });
+    const { recipe } = prepareOne({
+      shared: true,
+      dynamicmaps: true,
+      features: ["tls", "lmdb"],
+      opt: "-O2",
+      compile_directories: { meta_directory: "/etc/postfix" },
+    });
     const record = buildRecordFor(recipe.makefiles);
     expect(record).toContainEqual({ how: "summary", name: "shared", value: "yes" });
     expect(record).toContainEqual({ how: "summary", name: "dynamicmaps", value: "yes" });

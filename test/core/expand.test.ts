@@ -1,7 +1,8 @@
 // Axes -> cells with GitHub Actions include/exclude semantics (see the header of expand.ts).
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cellId } from "../../src/core/matrix/expand.js";
+import { cellId, MAX_CELLS } from "../../src/core/matrix/expand.js";
+import { prepareMatrix } from "../../src/core/prepare.js";
 import { configIssues, defaultMatrixText, expand, yamlOf } from "./helpers.js";
 
 /** Docker's tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; we also promise lower case. */
@@ -73,10 +74,16 @@ describe("exclude", () => {
   it.each<[string, Record<string, unknown>[], (os: string, pf: string, set: string) => boolean]>([
     ["one key removes every cell with that value", [{ postfix: "3.7.11" }], (_o, pf) => pf === "3.7.11"],
     ["two keys must both match", [{ os: "debian:trixie", options: "defaults" }], (os, _p, s) => os === "debian:trixie" && s === "defaults"],
-    ["all keys: exactly one cell", [{ os: "debian:trixie", postfix: "3.7.11", options: "shared-tls-pcre" }],
-      (os, pf, s) => os === "debian:trixie" && pf === "3.7.11" && s === "shared-tls-pcre"],
-    ["entries OR together", [{ os: "debian:bookworm", postfix: "3.10.13" }, { options: "shared-tls-pcre" }],
-      (os, pf, s) => (os === "debian:bookworm" && pf === "3.10.13") || s === "shared-tls-pcre"],
+    [
+      "all keys: exactly one cell",
+      [{ os: "debian:trixie", postfix: "3.7.11", options: "shared-tls-pcre" }],
+      (os, pf, s) => os === "debian:trixie" && pf === "3.7.11" && s === "shared-tls-pcre",
+    ],
+    [
+      "entries OR together",
+      [{ os: "debian:bookworm", postfix: "3.10.13" }, { options: "shared-tls-pcre" }],
+      (os, pf, s) => (os === "debian:bookworm" && pf === "3.10.13") || s === "shared-tls-pcre",
+    ],
     ["a value no cell has removes nothing", [{ os: "debian:bullseye" }], () => false],
   ])("%s", (_name, exclude, removed) => {
     const cells = expand(withDefault({ exclude }));
@@ -85,18 +92,26 @@ describe("exclude", () => {
   });
 
   it("matches an option-field axis by its value", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], pie: [true, false], features: [["tls"], []] },
-      exclude: [{ pie: false, features: [] }],
-    }));
-    expect(cells.map((c) => [c.options.pie, c.options.features])).toEqual([[true, ["tls"]], [true, []], [false, ["tls"]]]);
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], pie: [true, false], features: [["tls"], []] },
+        exclude: [{ pie: false, features: [] }],
+      }),
+    );
+    expect(cells.map((c) => [c.options.pie, c.options.features])).toEqual([
+      [true, ["tls"]],
+      [true, []],
+      [false, ["tls"]],
+    ]);
   });
 
   it("a release given as {version, sha256} is matched by its version", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm"], postfix: [{ version: "3.10.13", sha256: "a".repeat(64) }, "3.7.11"] },
-      exclude: [{ postfix: "3.10.13" }],
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm"], postfix: [{ version: "3.10.13", sha256: "a".repeat(64) }, "3.7.11"] },
+        exclude: [{ postfix: "3.10.13" }],
+      }),
+    );
     expect(cells.map((c) => c.postfix.version)).toEqual(["3.7.11"]);
   });
 
@@ -169,10 +184,12 @@ describe("include", () => {
   });
 
   it("can bring back an excluded combination as its own cell", () => {
-    const cells = expand(withDefault({
-      exclude: [{ os: "debian:trixie", postfix: "3.7.11" }],
-      include: [{ os: "debian:trixie", postfix: "3.7.11", options: "defaults", pie: true }],
-    }));
+    const cells = expand(
+      withDefault({
+        exclude: [{ os: "debian:trixie", postfix: "3.7.11" }],
+        include: [{ os: "debian:trixie", postfix: "3.7.11", options: "defaults", pie: true }],
+      }),
+    );
     expect(cells).toHaveLength(8 - 2 + 1);
     const back = cells.at(-1)!;
     expect(back.id).toBe(idOf("debian:trixie", "3.7.11", "defaults"));
@@ -199,9 +216,11 @@ describe("include", () => {
   });
 
   it("with an inline `options` object and os+postfix makes a cell of that set", () => {
-    const cells = expand(withDefault({
-      include: [{ os: "debian:trixie", postfix: "3.10.13", options: { name: "ldap", features: ["ldap"], shared: true } }],
-    }));
+    const cells = expand(
+      withDefault({
+        include: [{ os: "debian:trixie", postfix: "3.10.13", options: { name: "ldap", features: ["ldap"], shared: true } }],
+      }),
+    );
     expect(cells).toHaveLength(9);
     const c = cells[8]!;
     expect(c.id).toBe(idOf("debian:trixie", "3.10.13", "ldap"));
@@ -213,10 +232,12 @@ describe("include", () => {
 
   // Keys that are not axes of the matrix (here `options`) never prevent a match (GitHub semantics).
   it("with an inline `options` object and no options axis, applies the set to every cell", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm", "debian:trixie"], postfix: ["3.10.13"] },
-      include: [{ options: { name: "tls", features: ["tls"] } }],
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm", "debian:trixie"], postfix: ["3.10.13"] },
+        include: [{ options: { name: "tls", features: ["tls"] } }],
+      }),
+    );
     expect(cells).toHaveLength(2);
     for (const c of cells) {
       expect(c.options.features).toEqual(["tls"]);
@@ -236,9 +257,11 @@ describe("include", () => {
 
 describe("option-field axes", () => {
   it("an axis named after a build option sets that option and names the cell", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], pie: [true, false], features: [["tls", "pcre"], []] },
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], pie: [true, false], features: [["tls", "pcre"], []] },
+      }),
+    );
     expect(cells.map((c) => c.values)).toEqual([
       { os: "debian:bookworm", postfix: "3.10.13", pie: "true", features: "tls+pcre" },
       { os: "debian:bookworm", postfix: "3.10.13", pie: "true", features: "none" },
@@ -251,24 +274,30 @@ describe("option-field axes", () => {
   });
 
   it("an axis value overrides the same field of the option set", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], options: [{ name: "p", pie: true }], pie: [false] },
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], options: [{ name: "p", pie: true }], pie: [false] },
+      }),
+    );
     expect(cells[0]!.options.pie).toBe(false);
     expect(cells[0]!.origins.pie).toBe("axes.pie[0]");
   });
 
   it("a nested directory name such as shlib_directory is not an axis", () => {
-    const issues = configIssues(() => expand(yamlOf({ axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], shlib_directory: ["/usr/lib/postfix"] } })));
+    const issues = configIssues(() =>
+      expand(yamlOf({ axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], shlib_directory: ["/usr/lib/postfix"] } })),
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0]!.path).toBe("axes.shlib_directory");
     expect(issues[0]!.message).toMatch(/unknown axis `shlib_directory`/);
   });
 
   it("but compile_directories is, with a readable label", () => {
-    const cells = expand(yamlOf({
-      axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], compile_directories: [{ daemon_directory: "/usr/libexec/postfix" }, {}] },
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: { os: ["debian:bookworm"], postfix: ["3.10.13"], compile_directories: [{ daemon_directory: "/usr/libexec/postfix" }, {}] },
+      }),
+    );
     expect(cells.map((c) => c.values.compile_directories)).toEqual(["daemon_directory=/usr/libexec/postfix", ""]);
     expect(cells[0]!.options.compile_directories).toEqual({ daemon_directory: "/usr/libexec/postfix" });
     for (const c of cells) expect(c.id).toMatch(DOCKER_TAG);
@@ -328,14 +357,72 @@ describe("cell ids", () => {
   });
 
   it("every cell of an expanded matrix with long image names has a valid id", () => {
-    const cells = expand(yamlOf({
-      axes: {
-        os: ["registry.example.com/some-very-long-organisation-name/another-long-repository-name/debian-derivative:bookworm-20250101-slim"],
-        postfix: ["3.10.13"],
-        cc: ["gcc-12-with-a-really-long-name-to-overflow", "clang-16"],
-      },
-    }));
+    const cells = expand(
+      yamlOf({
+        axes: {
+          os: [
+            "registry.example.com/some-very-long-organisation-name/another-long-repository-name/debian-derivative:bookworm-20250101-slim",
+          ],
+          postfix: ["3.10.13"],
+          cc: ["gcc-12-with-a-really-long-name-to-overflow", "clang-16"],
+        },
+      }),
+    );
     for (const c of cells) expect(c.id).toMatch(DOCKER_TAG);
     expect(new Set(cells.map((c) => c.id)).size).toBe(2);
+  });
+});
+
+describe("size limit (issue 13)", () => {
+  const values = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+  it("10 axes of 10 values are refused from the axis lengths, before anything is expanded", () => {
+    const text = yamlOf({
+      axes: {
+        os: values(10, (i) => `debian:v${i}`),
+        postfix: values(10, (i) => `3.10.${i}`),
+        options: values(10, (i) => ({ name: `s${i}` })),
+        fd_setsize: values(10, (i) => 1024 * (i + 1)),
+        cc: values(10, (i) => `gcc-${i}`),
+        opt: values(10, (i) => `-O${i}`),
+        debug: values(10, (i) => `-g${i}`),
+        warn: values(10, (i) => `-W${i}`),
+        ccargs: values(10, (i) => `-DX${i}`),
+        auxlibs: values(10, (i) => `-lx${i}`),
+      },
+    });
+    const started = Date.now();
+    const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
+    // The old expansion died of heap exhaustion after 45 s; counting takes no time.
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: "axes", line: 1 });
+    expect(issues[0]!.message).toMatch(
+      /^the axes make 10,000,000,000 cells \(os 10 x postfix 10 x options 10 x .* x auxlibs 10\), more than the limit of 10,000: /,
+    );
+  });
+
+  it(`exactly ${MAX_CELLS} cells expand; the limit counts the product before excludes`, () => {
+    const axes = {
+      os: ["debian:bookworm"],
+      postfix: ["3.10.13"],
+      fd_setsize: values(100, (i) => 64 + i),
+      ccargs: values(100, (i) => `-DX${i}`),
+    };
+    expect(expand(yamlOf({ axes }))).toHaveLength(MAX_CELLS);
+    const over = { ...axes, pie: [true, false] };
+    const issues = configIssues(() => expand(yamlOf({ axes: over, exclude: [{ pie: true }] })));
+    expect(issues[0]!.message).toMatch(/^the axes make 20,000 cells/);
+  });
+
+  it("cells know where their os and release are written (for error lines)", () => {
+    const cells = expand(
+      yamlOf({
+        axes: { os: OS, postfix: PF },
+        include: [{ os: "debian:forky", postfix: "3.10.13", pie: true }],
+      }),
+    );
+    expect(cells[3]!.at).toEqual({ os: "axes.os[1]", postfix: "axes.postfix[1]" });
+    expect(cells[4]!.at).toEqual({ os: "include[0].os", postfix: "include[0].postfix" });
   });
 });

@@ -80,7 +80,8 @@ describe("filterCells", () => {
   it("a value containing `=` is kept whole", () => {
     const text = yamlOf({
       axes: {
-        os: ["debian:bookworm"], postfix: ["3.10.13"],
+        os: ["debian:bookworm"],
+        postfix: ["3.10.13"],
         compile_directories: [{ daemon_directory: "/usr/libexec/postfix" }, { daemon_directory: "/usr/lib/postfix/sbin" }],
       },
     });

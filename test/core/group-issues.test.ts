@@ -6,8 +6,12 @@ import { groupByCell, prepareMatrix } from "../../src/core/prepare.js";
 import { configIssues, yamlOf } from "./helpers.js";
 
 const P = "axes.options[0].features";
-const cellIssue = (id: string, message: string, path = P, extra: Partial<ConfigIssue> = {}): ConfigIssue =>
-  ({ file: "m.yaml", path, message: `cell ${id}: ${message}`, ...extra });
+const cellIssue = (id: string, message: string, path = P, extra: Partial<ConfigIssue> = {}): ConfigIssue => ({
+  file: "m.yaml",
+  path,
+  message: `cell ${id}: ${message}`,
+  ...extra,
+});
 
 describe("groupByCell", () => {
   it("empty in, empty out", () => {
@@ -78,7 +82,11 @@ describe("groupByCell", () => {
   });
 
   it("multi-line messages group by their whole rest", () => {
-    const out = groupByCell([cellIssue("a", "line one\nline two"), cellIssue("b", "line one\nline two"), cellIssue("c", "line one\nother")]);
+    const out = groupByCell([
+      cellIssue("a", "line one\nline two"),
+      cellIssue("b", "line one\nline two"),
+      cellIssue("c", "line one\nother"),
+    ]);
     expect(out.map((i) => i.message)).toEqual(["2 cells a, b: line one\nline two", "cell c: line one\nother"]);
   });
 

@@ -9,7 +9,12 @@ describe("liveFrame", () => {
   const board = () => {
     let t = 0;
     const b = new CellBoard(() => t);
-    return { b, at: (ms: number) => { t = ms; } };
+    return {
+      b,
+      at: (ms: number) => {
+        t = ms;
+      },
+    };
   };
 
   it("a row per cell: mark, id, state, elapsed time, and the step or the outcome", () => {
@@ -55,8 +60,19 @@ describe("liveFrame", () => {
 
   it("counts done cells: passed, failed and cached", () => {
     const { b } = board();
-    for (const [id, s] of [["a", "passed"], ["b", "failed"], ["c", "cached"], ["d", "verifying"], ["e", "queued"]] as const) b.state(id, s);
-    expect(liveFrame([...b.cells.values()], (v) => b.elapsed(v), 100).split("\n").at(-1)).toBe("3/5 done");
+    for (const [id, s] of [
+      ["a", "passed"],
+      ["b", "failed"],
+      ["c", "cached"],
+      ["d", "verifying"],
+      ["e", "queued"],
+    ] as const)
+      b.state(id, s);
+    expect(
+      liveFrame([...b.cells.values()], (v) => b.elapsed(v), 100)
+        .split("\n")
+        .at(-1),
+    ).toBe("3/5 done");
   });
 });
 
@@ -64,9 +80,25 @@ describe("liveFrame", () => {
 function fakeTerminal(columns = 100) {
   const chunks: string[] = [];
   const stream = {
-    isTTY: true, columns, rows: 40,
-    write(chunk: string) { chunks.push(String(chunk)); return true; },
-    on() { return stream; }, once() { return stream; }, off() { return stream; }, removeListener() { return stream; },
+    isTTY: true,
+    columns,
+    rows: 40,
+    write(chunk: string) {
+      chunks.push(String(chunk));
+      return true;
+    },
+    on() {
+      return stream;
+    },
+    once() {
+      return stream;
+    },
+    off() {
+      return stream;
+    },
+    removeListener() {
+      return stream;
+    },
   };
   return { stream: stream as unknown as NodeJS.WriteStream, chunks, text: () => stripVTControlCharacters(chunks.join("")) };
 }

@@ -49,7 +49,9 @@ describe("bench/layouts-bench.yaml: one compile, five install layouts", () => {
     expect(chains).toHaveLength(1);
     expect(ids(chains[0]!)).toEqual(ids(cells));
     // The chain holds the prepared cells themselves, not copies.
-    chains[0]!.forEach((c, i) => expect(c).toBe(cells[i]));
+    chains[0]!.forEach((c, i) => {
+      expect(c).toBe(cells[i]);
+    });
   });
 
   it("formatPlan prints the counts and the shared groups", () => {
@@ -103,7 +105,12 @@ describe("matrices/layouts.yaml", () => {
     expect(chains[0]!.map((c) => c.cell.optionsName)).toEqual(upstreamChain);
     for (const ch of chains.slice(1)) expect(ch).toHaveLength(1);
     // Every cell is in exactly one chain, all of whose cells share its compile key.
-    expect(chains.flat().map((c) => c.cell.id).sort()).toEqual(ids(cells).sort());
+    expect(
+      chains
+        .flat()
+        .map((c) => c.cell.id)
+        .sort(),
+    ).toEqual(ids(cells).sort());
     for (const ch of chains) expect(new Set(ch.map((c) => c.recipe.keys.compile)).size).toBe(1);
     // compileChains and planCells agree.
     expect(chains.map((ch) => ids(ch))).toEqual(plan.compiles.map((g) => g.cells));
@@ -177,7 +184,10 @@ describe("inline matrices", () => {
   });
 
   it("identically built option sets share everything, the install too", () => {
-    const cells = inline([{ name: "a", features: ["pcre"] }, { name: "b", features: ["pcre"] }]);
+    const cells = inline([
+      { name: "a", features: ["pcre"] },
+      { name: "b", features: ["pcre"] },
+    ]);
     const plan = planCells(cells);
     expect(plan.installs).toEqual([{ key: cells[0]!.recipe.keys.install, cells: ids(cells) }]);
     expect(formatPlan(plan, 2).split("\n")[0]).toBe("2 cells: 1 dependency layers, 1 compiles, 1 installs");

@@ -5,7 +5,12 @@ import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { parseBuildLine } from "../../src/io/docker/progress.js";
 
-const protoFile = path.join(path.dirname(createRequire(import.meta.url).resolve("dockerode/package.json")), "lib", "proto", "buildkit_status.proto");
+const protoFile = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("dockerode/package.json")),
+  "lib",
+  "proto",
+  "buildkit_status.proto",
+);
 const StatusResponse = protobuf.loadSync(protoFile).lookupType("moby.buildkit.v1.StatusResponse");
 
 /** One build-stream line as the Engine sends BuildKit status: base64 protobuf under `aux`. */
@@ -26,8 +31,10 @@ describe("classic builder lines", () => {
     ['{"stream":"\\n"}', []],
     ['{"status":"Pulling fs layer","id":"abc"}', [{ kind: "log", text: "Pulling fs layer" }]],
     ['{"errorDetail":{"message":"boom"},"error":"boom"}', [{ kind: "error", message: "boom" }]],
-    ['{"errorDetail":{"code":1,"message":"The command \'/bin/sh -c make\' returned a non-zero code: 2"},"error":"x"}',
-      [{ kind: "error", message: "The command '/bin/sh -c make' returned a non-zero code: 2" }]],
+    [
+      '{"errorDetail":{"code":1,"message":"The command \'/bin/sh -c make\' returned a non-zero code: 2"},"error":"x"}',
+      [{ kind: "error", message: "The command '/bin/sh -c make' returned a non-zero code: 2" }],
+    ],
     ['{"error":"only error"}', [{ kind: "error", message: "only error" }]],
     ['{"aux":{"ID":"sha256:0123abcd"}}', [{ kind: "image", id: "sha256:0123abcd" }]],
     ['{"id":"moby.image.id","aux":{"ID":"sha256:feed"}}', [{ kind: "image", id: "sha256:feed" }]],
@@ -80,7 +87,9 @@ describe("BuildKit trace lines", () => {
   });
 
   it("an error without a completion time is still an error", () => {
-    const events = parseBuildLine(traceLine({ vertexes: [{ digest: FAIL, name: "[build 4/5] RUN make", started: ts(5), error: "exit code: 2" }] }));
+    const events = parseBuildLine(
+      traceLine({ vertexes: [{ digest: FAIL, name: "[build 4/5] RUN make", started: ts(5), error: "exit code: 2" }] }),
+    );
     expect(events).toEqual([{ kind: "step", id: FAIL, name: "[build 4/5] RUN make", state: "error", error: "exit code: 2" }]);
   });
 

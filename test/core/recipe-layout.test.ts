@@ -32,18 +32,24 @@ describe("ldconfigDirectory", () => {
   });
 
   it("unset when the install-time directory is the compiled one", () => {
-    expect(prepareOne({ shared: true, install_directories: { shlib_directory: "/usr/lib/postfix" } }).recipe.ldconfigDirectory).toBeUndefined();
-    expect(prepareOne({
-      shared: true,
-      compile_directories: { shlib_directory: "/opt/lib/postfix" },
-      install_directories: { shlib_directory: "/opt/lib/postfix" },
-    }).recipe.ldconfigDirectory).toBeUndefined();
+    expect(
+      prepareOne({ shared: true, install_directories: { shlib_directory: "/usr/lib/postfix" } }).recipe.ldconfigDirectory,
+    ).toBeUndefined();
+    expect(
+      prepareOne({
+        shared: true,
+        compile_directories: { shlib_directory: "/opt/lib/postfix" },
+        install_directories: { shlib_directory: "/opt/lib/postfix" },
+      }).recipe.ldconfigDirectory,
+    ).toBeUndefined();
     // MAIL_VERSION on one side, the version spelled out on the other: the same directory.
-    expect(prepareOne({
-      shared: true,
-      compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" },
-      install_directories: { shlib_directory: "/usr/lib/postfix/3.10.13" },
-    }).recipe.ldconfigDirectory).toBeUndefined();
+    expect(
+      prepareOne({
+        shared: true,
+        compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" },
+        install_directories: { shlib_directory: "/usr/lib/postfix/3.10.13" },
+      }).recipe.ldconfigDirectory,
+    ).toBeUndefined();
   });
 
   it("compares with the compile-time directory, not with the default", () => {
@@ -57,17 +63,23 @@ describe("ldconfigDirectory", () => {
 
   it("compile-time layouts move nothing at install time", () => {
     expect(prepareOne({ shared: true, layout: "fedora" }).recipe.ldconfigDirectory).toBeUndefined();
-    expect(prepareOne({ shared: true, layout: "fedora", install_directories: { shlib_directory: "/usr/lib/postfix" } }).recipe.ldconfigDirectory)
-      .toBe("/usr/lib/postfix");
+    expect(
+      prepareOne({ shared: true, layout: "fedora", install_directories: { shlib_directory: "/usr/lib/postfix" } }).recipe.ldconfigDirectory,
+    ).toBe("/usr/lib/postfix");
   });
 
   it("expands MAIL_VERSION with the cell's version", () => {
-    const c = prepareOne({ shared: true, install_directories: { shlib_directory: "/opt/postfix/lib/MAIL_VERSION" } }, { version: "3.7.11" });
+    const c = prepareOne(
+      { shared: true, install_directories: { shlib_directory: "/opt/postfix/lib/MAIL_VERSION" } },
+      { version: "3.7.11" },
+    );
     expect(c.recipe.ldconfigDirectory).toBe("/opt/postfix/lib/3.7.11");
   });
 
   it("matrices/layouts.yaml: exactly the two install-time shlib moves", () => {
-    const moved = Object.fromEntries(layouts.filter((c) => c.recipe.ldconfigDirectory).map((c) => [c.cell.optionsName, c.recipe.ldconfigDirectory]));
+    const moved = Object.fromEntries(
+      layouts.filter((c) => c.recipe.ldconfigDirectory).map((c) => [c.cell.optionsName, c.recipe.ldconfigDirectory]),
+    );
     expect(moved).toEqual({
       "install-shlib-moved": "/usr/lib/x86_64-linux-gnu/postfix",
       "install-versioned": "/opt/postfix/lib/3.10.13",
@@ -78,9 +90,13 @@ describe("ldconfigDirectory", () => {
 describe("path", () => {
   it("unset for the usual command and newaliases directories", () => {
     expect(prepareOne({}).recipe.path).toBeUndefined();
-    expect(prepareOne({ install_directories: { command_directory: "/usr/local/sbin", newaliases_path: "/usr/local/bin/newaliases" } }).recipe.path)
-      .toBeUndefined();
-    expect(prepareOne({ compile_directories: { command_directory: "/sbin", newaliases_path: "/bin/newaliases" } }).recipe.path).toBeUndefined();
+    expect(
+      prepareOne({ install_directories: { command_directory: "/usr/local/sbin", newaliases_path: "/usr/local/bin/newaliases" } }).recipe
+        .path,
+    ).toBeUndefined();
+    expect(
+      prepareOne({ compile_directories: { command_directory: "/sbin", newaliases_path: "/bin/newaliases" } }).recipe.path,
+    ).toBeUndefined();
   });
 
   it("command_directory outside PATH (install or compile time) comes first", () => {
@@ -89,22 +105,30 @@ describe("path", () => {
   });
 
   it("the directory of newaliases_path outside PATH, install or compile time", () => {
-    expect(prepareOne({ install_directories: { newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path).toBe(`/opt/pf/bin:${DEFAULT_PATH}`);
-    expect(prepareOne({ compile_directories: { newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path).toBe(`/opt/pf/bin:${DEFAULT_PATH}`);
+    expect(prepareOne({ install_directories: { newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path).toBe(
+      `/opt/pf/bin:${DEFAULT_PATH}`,
+    );
+    expect(prepareOne({ compile_directories: { newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path).toBe(
+      `/opt/pf/bin:${DEFAULT_PATH}`,
+    );
   });
 
   it("both, command_directory first, each once", () => {
-    expect(prepareOne({ install_directories: { command_directory: "/opt/pf/sbin", newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path)
-      .toBe(`/opt/pf/sbin:/opt/pf/bin:${DEFAULT_PATH}`);
-    expect(prepareOne({ install_directories: { command_directory: "/opt/pf/sbin", newaliases_path: "/opt/pf/sbin/newaliases" } }).recipe.path)
-      .toBe(`/opt/pf/sbin:${DEFAULT_PATH}`);
+    expect(
+      prepareOne({ install_directories: { command_directory: "/opt/pf/sbin", newaliases_path: "/opt/pf/bin/newaliases" } }).recipe.path,
+    ).toBe(`/opt/pf/sbin:/opt/pf/bin:${DEFAULT_PATH}`);
+    expect(
+      prepareOne({ install_directories: { command_directory: "/opt/pf/sbin", newaliases_path: "/opt/pf/sbin/newaliases" } }).recipe.path,
+    ).toBe(`/opt/pf/sbin:${DEFAULT_PATH}`);
   });
 
   it("install-time values win over compile-time ones", () => {
-    expect(prepareOne({
-      compile_directories: { command_directory: "/opt/pf/sbin" },
-      install_directories: { command_directory: "/usr/sbin" },
-    }).recipe.path).toBeUndefined();
+    expect(
+      prepareOne({
+        compile_directories: { command_directory: "/opt/pf/sbin" },
+        install_directories: { command_directory: "/usr/sbin" },
+      }).recipe.path,
+    ).toBeUndefined();
   });
 
   it("matrices/layouts.yaml: only the /opt install layout", () => {
@@ -140,7 +164,9 @@ describe("settings", () => {
 
   it("-DNO_DB with lmdb and a compile-time data_directory uses that directory", () => {
     const c = prepareOne({
-      disable: ["db"], features: ["lmdb"], default_database_type: "lmdb",
+      disable: ["db"],
+      features: ["lmdb"],
+      default_database_type: "lmdb",
       compile_directories: { data_directory: "/var/lib/postfix/MAIL_VERSION" },
     });
     expect(setting(c, "address_verify_map")).toBe("lmdb:/var/lib/postfix/3.10.13/verify_cache");
@@ -150,7 +176,9 @@ describe("settings", () => {
   // The caches follow main.cf's data_directory, install-time first.
   it("-DNO_DB with lmdb and an install-time data_directory uses that directory", () => {
     const c = prepareOne({
-      disable: ["db"], features: ["lmdb"], default_database_type: "lmdb",
+      disable: ["db"],
+      features: ["lmdb"],
+      default_database_type: "lmdb",
       install_directories: { data_directory: "/srv/pfdata" },
     });
     expect(setting(c, "address_verify_map")).toMatch(/^lmdb:(\/srv\/pfdata|\$data_directory|\$\{data_directory\})\/verify_cache$/);
@@ -178,7 +206,7 @@ describe("rendered Dockerfiles", () => {
     for (const line of text.split("\n")) {
       if (!cur && (line.startsWith("#") || !line.trim())) continue;
       if (line.endsWith("\\")) {
-        cur += line.slice(0, -1) + " ";
+        cur += `${line.slice(0, -1)} `;
         continue;
       }
       const ins = (cur + line).replace(/\s+/g, " ").trim();
@@ -191,7 +219,11 @@ describe("rendered Dockerfiles", () => {
     if (!s) throw new Error(`no stage ${name}`);
     return s.body;
   }
-  const all = (text: string) => text.split("\n").filter((l) => l.trim() && !l.startsWith("#")).join("\n");
+  const all = (text: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"))
+      .join("\n");
   const upgradeRun = (body: string[]) => {
     const runs = body.filter((i) => i.startsWith("RUN ") && i.includes("make upgrade"));
     expect(runs).toHaveLength(1);
@@ -240,7 +272,7 @@ describe("rendered Dockerfiles", () => {
   it("/opt layout: ENV PATH is set before make upgrade", () => {
     const recipe = layout("install-opt").recipe;
     const body = stage(render(recipe), "runtime");
-    const env = body.findIndex((i) => i === `ENV PATH=${recipe.path}`);
+    const env = body.indexOf(`ENV PATH=${recipe.path}`);
     const upgrade = body.findIndex((i) => i.includes("make upgrade"));
     expect(recipe.path).toMatch(/^\/opt\/postfix\/sbin:/);
     expect(env).toBeGreaterThanOrEqual(0);
@@ -258,7 +290,7 @@ describe("rendered Dockerfiles", () => {
       // (The template's comment may mention RUN --mount; no instruction uses it.)
       expect(all(text)).not.toContain("--mount");
       const body = stage(text, "runtime");
-      const copy = body.findIndex((i) => i === "COPY --from=build /usr/src/postfix /usr/src/postfix");
+      const copy = body.indexOf("COPY --from=build /usr/src/postfix /usr/src/postfix");
       expect(copy).toBeGreaterThanOrEqual(0);
       const run = upgradeRun(body);
       expect(body.indexOf(run)).toBeGreaterThan(copy);
@@ -270,7 +302,12 @@ describe("rendered Dockerfiles", () => {
       expect(last).toContain(`ENV PATH=${recipe.path}`);
       expect(last.at(-1)).toMatch(/^CMD /);
       expect(last.indexOf(`ENV PATH=${recipe.path}`)).toBeLessThan(last.length - 1);
-      expect(all(text).split("\n").filter((l) => l.startsWith("FROM ")).at(-1)).toBe("FROM scratch");
+      expect(
+        all(text)
+          .split("\n")
+          .filter((l) => l.startsWith("FROM "))
+          .at(-1),
+      ).toBe("FROM scratch");
     });
 
     it("FROM scratch has no environment of its own: the default PATH is set again", () => {
@@ -297,7 +334,11 @@ describe("rendered Dockerfiles", () => {
 describe("Alpine", () => {
   it("a shlib_directory moved at install time is refused: musl has no ldconfig", () => {
     const issues = configIssues(() =>
-      prepareMatrix(oneCell({ shared: true, install_directories: { shlib_directory: "/usr/lib/postfix/moved" } }, { os: "alpine:3.21" }), "m.yaml"));
+      prepareMatrix(
+        oneCell({ shared: true, install_directories: { shlib_directory: "/usr/lib/postfix/moved" } }, { os: "alpine:3.21" }),
+        "m.yaml",
+      ),
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0]!.message).toMatch(/musl/);
     expect(issues[0]!.message).toMatch(/ldconfig/);
@@ -305,11 +346,14 @@ describe("Alpine", () => {
   });
 
   it("the same shlib_directory at compile and install time is fine", () => {
-    const c = prepareOne({
-      shared: true,
-      compile_directories: { shlib_directory: "/usr/lib/postfix/x" },
-      install_directories: { shlib_directory: "/usr/lib/postfix/x" },
-    }, { os: "alpine:3.21" });
+    const c = prepareOne(
+      {
+        shared: true,
+        compile_directories: { shlib_directory: "/usr/lib/postfix/x" },
+        install_directories: { shlib_directory: "/usr/lib/postfix/x" },
+      },
+      { os: "alpine:3.21" },
+    );
     expect(c.recipe.ldconfigDirectory).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { REPORT_SCHEMA_VERSION, jsonReport, junitReport } from "../../src/core/report/machine.js";
 import { formatDetails, formatTable } from "../../src/core/report/table.js";
-import type { CellResult } from "../../src/run/outcome.js";
+import type { CellResult } from "../../src/core/outcome.js";
 
 const base = (id: string): Omit<CellResult, "build" | "verify"> => ({
   id,
@@ -27,7 +27,7 @@ const failed: CellResult = {
   ...base("build-failed"),
   build: {
     kind: "failed",
-    message: "process \"/bin/sh -c make\" did not complete successfully: exit code: 2",
+    message: 'process "/bin/sh -c make" did not complete successfully: exit code: 2',
     step: "[build 4/5] RUN make makefiles && make",
     lastLines: ["cc: error: foo.c: No such file", "make: *** [Makefile:8: all] Error 1"],
     seconds: 40,
@@ -40,7 +40,7 @@ const checkFailed: CellResult = {
   verify: {
     kind: "verified",
     result: {
-      checks: [pass("postfix check"), { name: "map types", status: "fail", detail: "missing <pcre> & \"lmdb\"" }, pass("relay refused")],
+      checks: [pass("postfix check"), { name: "map types", status: "fail", detail: 'missing <pcre> & "lmdb"' }, pass("relay refused")],
       startupSeconds: 1,
       seconds: 2,
     },
@@ -49,7 +49,7 @@ const checkFailed: CellResult = {
 const verifyError: CellResult = {
   ...base("verify-error"),
   build: { kind: "cached", imageId: "sha256:dd", size: 60_000_000 },
-  verify: { kind: "error", message: "container did not start: postfix/master: fatal: <boom> & \"bang\"" },
+  verify: { kind: "error", message: 'container did not start: postfix/master: fatal: <boom> & "bang"' },
 };
 const ALL = [built, cached, failed, checkFailed, verifyError];
 const PASSING = [built, cached];
@@ -130,7 +130,7 @@ describe("formatDetails", () => {
 
   it("a failed check shows its name and detail, passing ones only with all", () => {
     const d = formatDetails([checkFailed]);
-    expect(d).toContain("  FAIL  map types: missing <pcre> & \"lmdb\"");
+    expect(d).toContain('  FAIL  map types: missing <pcre> & "lmdb"');
     expect(d).not.toContain("pass  postfix check");
     const all = formatDetails([checkFailed], { all: true });
     expect(all).toContain("  pass  postfix check: postfix check ok");
@@ -174,7 +174,7 @@ describe("jsonReport", () => {
 });
 
 describe("junitReport", () => {
-  const xml = junitReport("default<&\">", ALL);
+  const xml = junitReport('default<&">', ALL);
   const suites = [...xml.matchAll(/<testsuite name="([^"]*)" tests="(\d+)" failures="(\d+)">([\s\S]*?)<\/testsuite>/g)];
   const suite = (id: string) => suites.find((s) => s[1] === `default&lt;&amp;&quot;&gt;/${id}`)!;
 
@@ -201,15 +201,19 @@ describe("junitReport", () => {
   it("a failed build's failure carries the escaped message, step and last lines", () => {
     const body = suite("build-failed")[4]!;
     expect(body).toContain('<failure message="process &quot;/bin/sh -c make&quot; did not complete successfully: exit code: 2">');
-    expect(body).toContain("[build 4/5] RUN make makefiles &amp;&amp; make\ncc: error: foo.c: No such file\nmake: *** [Makefile:8: all] Error 1</failure>");
+    expect(body).toContain(
+      "[build 4/5] RUN make makefiles &amp;&amp; make\ncc: error: foo.c: No such file\nmake: *** [Makefile:8: all] Error 1</failure>",
+    );
   });
 
-  it("escapes < & \" in check details and verify errors", () => {
+  it('escapes < & " in check details and verify errors', () => {
     expect(suite("check-failed")[4]).toContain('name="map types"><failure message="missing &lt;pcre&gt; &amp; &quot;lmdb&quot;"/>');
-    expect(suite("verify-error")[4]).toContain('<error message="container did not start: postfix/master: fatal: &lt;boom&gt; &amp; &quot;bang&quot;"/>');
+    expect(suite("verify-error")[4]).toContain(
+      '<error message="container did not start: postfix/master: fatal: &lt;boom&gt; &amp; &quot;bang&quot;"/>',
+    );
   });
 
-  it("contains no raw < & \" inside attribute values or text", () => {
+  it('contains no raw < & " inside attribute values or text', () => {
     // Strip every well-formed tag; what is left is text, which must not hold < or a bare &.
     const text = xml.replace(/<\?xml[^>]*\?>/, "").replace(/<\/?[a-z]+(\s+[a-z]+="[^"<&]*(&(amp|lt|gt|quot);[^"<&]*)*")*\s*\/?>/g, "");
     expect(text).not.toMatch(/</);

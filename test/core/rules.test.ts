@@ -9,13 +9,15 @@ import { FAKE_SHA, configIssues, oneCell, prepareOne, yamlOf } from "./helpers.j
 const OLD = { version: "2.11.11", sha256: FAKE_SHA };
 const issuesOf = (options: Record<string, unknown>, opts: Parameters<typeof oneCell>[1] = {}) =>
   configIssues(() => prepareMatrix(oneCell(options, opts), "m.yaml"));
-const tooOld = (i: { path: string; message: string }) => i.path === "axes.postfix" && i.message.includes("is too old") && i.message.includes("3.4");
+const tooOld = (i: { path: string; message: string }) =>
+  /^axes\.postfix\[\d+\]$/.test(i.path) && i.message.includes("is too old") && i.message.includes("3.4");
 
 describe("minimum release", () => {
   it.each([["2.11.11"], ["3.0.0"], ["3.3.9"], ["3.3-20180101"]])("Postfix %s is too old for the images", (version) => {
     const issues = issuesOf({}, { version, sha256: FAKE_SHA });
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.path).toBe("axes.postfix");
+    expect(issues[0]!.path).toBe("axes.postfix[0]");
+    expect(issues[0]!.line).toBe(5);
     expect(issues[0]!.message).toContain(`cell debian-bookworm-${version}-a: Postfix ${version} is too old`);
     expect(issues[0]!.message).toContain("oldest release is 3.4");
   });
@@ -157,7 +159,9 @@ describe("default database type", () => {
   });
 
   it("an explicit type wins over the inferred one", () => {
-    expect(prepareOne({ disable: ["db"], features: ["lmdb", "cdb"], default_database_type: "cdb" }).cell.options.default_database_type).toBe("cdb");
+    expect(
+      prepareOne({ disable: ["db"], features: ["lmdb", "cdb"], default_database_type: "cdb" }).cell.options.default_database_type,
+    ).toBe("cdb");
   });
 
   it.each([["hash"], ["btree"]])("disable db with default_database_type %s is an error", (t) => {
@@ -179,7 +183,10 @@ describe("default database type", () => {
 
   // The "name=value defaults need 3.0" check uses the inferred type too.
   it("disable db + lmdb on a release before 3.0 is an error like an explicit default_database_type", () => {
-    for (const o of [{ disable: ["db"], features: ["lmdb"], default_database_type: "lmdb" }, { disable: ["db"], features: ["lmdb"] }]) {
+    for (const o of [
+      { disable: ["db"], features: ["lmdb"], default_database_type: "lmdb" },
+      { disable: ["db"], features: ["lmdb"] },
+    ]) {
       const issues = issuesOf(o, OLD);
       expect(issues.some(tooOld)).toBe(true);
       expect(issues.some((i) => /default_database_type\) need Postfix >= 3\.0/.test(i.message))).toBe(true);
@@ -210,8 +217,16 @@ describe("directories and layouts", () => {
   });
 
   it("a cell's own compile_directories override single layout fields", () => {
-    const { cell } = prepareOne({ layout: "debian", shared: true, compile_directories: { daemon_directory: "/usr/libexec/postfix", config_directory: "/etc/pf" } });
-    expect(cell.options.compile_directories).toEqual({ ...LAYOUT_DIRECTORIES.debian, daemon_directory: "/usr/libexec/postfix", config_directory: "/etc/pf" });
+    const { cell } = prepareOne({
+      layout: "debian",
+      shared: true,
+      compile_directories: { daemon_directory: "/usr/libexec/postfix", config_directory: "/etc/pf" },
+    });
+    expect(cell.options.compile_directories).toEqual({
+      ...LAYOUT_DIRECTORIES.debian,
+      daemon_directory: "/usr/libexec/postfix",
+      config_directory: "/etc/pf",
+    });
   });
 
   it("a layout's shlib_directory is dropped, not an error, when the cell is not shared", () => {
@@ -247,7 +262,9 @@ describe("OS families", () => {
   it("an unknown image is an error listing the known names", () => {
     const issues = configIssues(() => prepareMatrix(oneCell({}, { os: "gentoo/stage3:latest" }), "m.yaml"));
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.path).toBe("cells[gentoo-stage3-latest-3.10.13-a].os");
+    // The os value in the file, with its line.
+    expect(issues[0]!.path).toBe("axes.os[0]");
+    expect(issues[0]!.line).toBe(3);
     expect(issues[0]!.message).toContain("`gentoo/stage3:latest`");
     for (const name of KNOWN_FAMILIES) expect(issues[0]!.message).toContain(name);
   });
@@ -297,7 +314,7 @@ describe("all errors at once", () => {
     const nodb = issues.filter((i) => i.path === "axes.options[0].disable");
     expect(nodb).toHaveLength(1);
     expect(nodb[0]!.message).toMatch(/^2 cells debian-bookworm-3\.10\.13-nodb, debian-trixie-3\.10\.13-nodb: /);
-    expect(issues.filter((i) => i.path.startsWith("cells[gentoo"))).toHaveLength(1);
+    expect(issues.filter((i) => i.path === "axes.os[2]" && i.message.includes("gentoo"))).toHaveLength(1);
   });
 
   it("one cell with several problems reports each", () => {
@@ -319,5 +336,81 @@ describe("all errors at once", () => {
     });
     const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
     expect(issues.map((i) => i.path)).toEqual(["defaults.shared"]);
+  });
+});
+
+describe("every rule and OS-family error names its line (issue 13)", () => {
+  const SHA = FAKE_SHA;
+  // [what, os, release, option set lines]; the last option line is the one the error points at.
+  const cases: [string, string, string, string[], RegExp][] = [
+    [
+      "dynamicmaps with shared: false",
+      "debian:bookworm",
+      "3.10.13",
+      ["dynamicmaps: true", "shared: false"],
+      /dynamicmaps=yes needs shared=yes/,
+    ],
+    ["feature also disabled", "debian:bookworm", "3.10.13", ["features: [pcre]", "disable: [pcre]"], /also disabled/],
+    ["shlib_directory without shared", "debian:bookworm", "3.10.13", ["compile_directories: {shlib_directory: /usr/lib/pf}"], /shared=no/],
+    [
+      "install shlib_directory without shared",
+      "debian:bookworm",
+      "3.10.13",
+      ["install_directories: {shlib_directory: /usr/lib/pf}"],
+      /shared=no/,
+    ],
+    ["no db and no default type", "debian:bookworm", "3.10.13", ["disable: [db]"], /add feature lmdb or cdb/],
+    [
+      "hash without db",
+      "debian:bookworm",
+      "3.10.13",
+      ["disable: [db]", "features: [lmdb]", "default_database_type: hash"],
+      /is Berkeley DB/,
+    ],
+    ["lmdb default without lmdb", "debian:bookworm", "3.10.13", ["default_database_type: lmdb"], /needs feature lmdb/],
+    ["cdb default without cdb", "debian:bookworm", "3.10.13", ["default_database_type: cdb"], /needs feature cdb/],
+    [
+      "feature newer than the release",
+      "debian:bookworm",
+      `{version: "3.8.6", sha256: ${SHA}}`,
+      ["features: [mongodb]"],
+      /MongoDB needs Postfix >= 3\.9/,
+    ],
+    ["Alpine and bdb", "alpine:3.21", "3.10.13", ["features: [bdb]"], /Alpine has no Berkeley DB/],
+    ["Alpine and hash", "alpine:3.21", "3.10.13", ["default_database_type: hash"], /hash cannot work/],
+    ["Alpine and cdb", "alpine:3.21", "3.10.13", ["features: [cdb]"], /no tinycdb/],
+    [
+      "Alpine and a moved shlib_directory",
+      "alpine:3.21",
+      "3.10.13",
+      ["shared: true", "install_directories: {shlib_directory: /opt/lib}"],
+      /musl has no ldconfig/,
+    ],
+    ["EL 10 and bdb", "almalinux:10", "3.10.13", ["features: [bdb]"], /Enterprise Linux 10 has no Berkeley DB/],
+  ];
+
+  it.each(cases)("%s", (_what, os, release, lines, message) => {
+    const text = `name: r\naxes:\n  os: [${os}]\n  postfix: [${release}]\n  options:\n    - name: a\n${lines.map((l) => `      ${l}\n`).join("")}`;
+    const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
+    const hit = issues.find((i) => message.test(i.message));
+    expect(hit, JSON.stringify(issues)).toBeDefined();
+    expect(hit!.line).toBe(6 + lines.length);
+    expect(hit!.path).toMatch(/^axes\.options\[0\]\./);
+  });
+
+  it.each([
+    ["an unnumbered Enterprise Linux", "almalinux:latest", /cannot tell which Enterprise Linux release/],
+    ["an OS without a recipe", "gentoo/stage3:latest", /no recipe for the OS/],
+  ])("%s points at the os value", (_what, os, message) => {
+    const text = `name: r\naxes:\n  os:\n    - debian:bookworm\n    - ${os}\n  postfix: ["3.10.13"]\n`;
+    const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ path: "axes.os[1]", line: 5, message: expect.stringMatching(message) });
+  });
+
+  it("a cell made by an include is pointed at in the include", () => {
+    const text = `name: r\naxes:\n  os: [debian:bookworm]\n  postfix: ["3.10.13"]\ninclude:\n  - os: gentoo/stage3:latest\n    postfix: {version: "3.3.9", sha256: ${SHA}}\n`;
+    const issues = configIssues(() => prepareMatrix(text, "m.yaml"));
+    expect(issues.map((i) => [i.path, i.line])).toEqual([["include[0].os", 6]]);
   });
 });

@@ -30,7 +30,8 @@ describe("syntheticMatrix", () => {
     const combos = new Set(cells.map((c) => [c.cell.os, c.cell.postfix.version, c.cell.optionsName, c.cell.options.fd_setsize].join("|")));
     expect(combos.size).toBe(1000);
     // The fd_setsize axis reaches make makefiles.
-    for (const c of cells) expect(c.recipe.makefiles.find((w) => w.startsWith("CCARGS="))).toContain(`-DFD_SETSIZE=${c.cell.options.fd_setsize}`);
+    for (const c of cells)
+      expect(c.recipe.makefiles.find((w) => w.startsWith("CCARGS="))).toContain(`-DFD_SETSIZE=${c.cell.options.fd_setsize}`);
   });
 
   it("expanding and rendering all 1000 cells takes under 2000 ms", () => {
@@ -40,7 +41,9 @@ describe("syntheticMatrix", () => {
     const render = makeRenderer(templates);
     const texts = cells.map((c) => render(c.recipe));
     const t2 = performance.now();
-    console.log(`synthetic: expand ${(t1 - t0).toFixed(0)} ms, render ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms for ${cells.length} cells`);
+    console.log(
+      `synthetic: expand ${(t1 - t0).toFixed(0)} ms, render ${(t2 - t1).toFixed(0)} ms, total ${(t2 - t0).toFixed(0)} ms for ${cells.length} cells`,
+    );
     expect(texts).toHaveLength(1000);
     for (const [i, t] of texts.entries()) expect(t).toContain(`for cell ${cells[i]!.cell.id}.`);
     expect(t2 - t0).toBeLessThan(2000);

@@ -27,8 +27,10 @@ const HOW_TO_UPDATE = "run `UPDATE_GOLDEN=1 npx vitest run --project unit test/f
 const MATRIX_FILE = "matrices/families.yaml";
 
 // prepareMatrix applies the family rules between familyOf and checkCell.
-const CELLS = prepareMatrix(readFileSync(path.join(REPO, MATRIX_FILE), "utf8"), MATRIX_FILE).cells
-  .map((c) => ({ ...c, family: c.recipe.family }));
+const CELLS = prepareMatrix(readFileSync(path.join(REPO, MATRIX_FILE), "utf8"), MATRIX_FILE).cells.map((c) => ({
+  ...c,
+  family: c.recipe.family,
+}));
 const CASES = CELLS.map((c) => [c.cell.id, c] as const);
 
 let render: Renderer;
@@ -74,7 +76,10 @@ function shellOf(lines: string[], run: Instruction): string {
 
 const runs = (st: Stage) => st.instructions.filter((i): i is Run => i.getKeyword() === Keyword.RUN);
 const mounts = (run: Run) =>
-  run.getFlags().filter((f) => f.getName() === "mount").map((f) => Object.fromEntries(f.getOptions().map((o) => [o.getName(), o.getValue()])));
+  run
+    .getFlags()
+    .filter((f) => f.getName() === "mount")
+    .map((f) => Object.fromEntries(f.getOptions().map((o) => [o.getName(), o.getValue()])));
 
 /** What sh makes of a string of words: the argument vector. */
 function shWords(words: string): string[] {
@@ -92,7 +97,13 @@ function installWords(shell: string): string[] {
   const out: string[] = [];
   for (const cmd of shell.split(/&&|;|\|/)) {
     const m = /\b(?:apt-get install|dnf\b.*?\binstall|apk add)\b(.*)$/.exec(cmd.trim());
-    if (m) out.push(...m[1]!.trim().split(/\s+/).filter((w) => w && !w.startsWith("-") && !w.startsWith("$")));
+    if (m)
+      out.push(
+        ...m[1]!
+          .trim()
+          .split(/\s+/)
+          .filter((w) => w && !w.startsWith("-") && !w.startsWith("$")),
+      );
   }
   return out;
 }
@@ -119,7 +130,11 @@ describe("golden Dockerfiles: families", () => {
   });
 
   it("has no golden file for a cell that no longer exists", () => {
-    expectNoStaleGolden(GOLDEN, CELLS.map((c) => `${c.cell.id}.Dockerfile`), HOW_TO_UPDATE);
+    expectNoStaleGolden(
+      GOLDEN,
+      CELLS.map((c) => `${c.cell.id}.Dockerfile`),
+      HOW_TO_UPDATE,
+    );
   });
 });
 
@@ -134,13 +149,17 @@ describe("Dockerfile structure (dockerfile-ast)", () => {
       expect(i.getArguments().length, `${i.getKeyword()} without arguments`).toBeGreaterThan(0);
     }
     // Every non-blank, non-comment line belongs to some instruction (nothing stray).
-    const covered = new Set(ins.flatMap((i) => {
-      const r = i.getRange();
-      return Array.from({ length: r.end.line - r.start.line + 1 }, (_, k) => r.start.line + k);
-    }));
-    render(c.recipe).split("\n").forEach((line, n) => {
-      if (line.trim() && !line.startsWith("#")) expect(covered.has(n), `line ${n + 1} is in no instruction: ${line}`).toBe(true);
-    });
+    const covered = new Set(
+      ins.flatMap((i) => {
+        const r = i.getRange();
+        return Array.from({ length: r.end.line - r.start.line + 1 }, (_, k) => r.start.line + k);
+      }),
+    );
+    render(c.recipe)
+      .split("\n")
+      .forEach((line, n) => {
+        if (line.trim() && !line.startsWith("#")) expect(covered.has(n), `line ${n + 1} is in no instruction: ${line}`).toBe(true);
+      });
   });
 
   it.each(CASES)("%s: three stages deps, build, runtime, from the cell's base image", (_id, c) => {
@@ -152,7 +171,12 @@ describe("Dockerfile structure (dockerfile-ast)", () => {
     // Every RUN flag is a mount, and every mount is a cache or a bind from the build stage.
     for (const st of stages) {
       for (const r of runs(st)) {
-        expect(r.getFlags().map((f) => f.getName()).every((n) => n === "mount")).toBe(true);
+        expect(
+          r
+            .getFlags()
+            .map((f) => f.getName())
+            .every((n) => n === "mount"),
+        ).toBe(true);
         for (const m of mounts(r)) {
           expect(["cache", "bind"]).toContain(m.type);
           if (m.type === "bind") expect(m.from).toBe("build");
@@ -192,7 +216,9 @@ describe("Dockerfile structure (dockerfile-ast)", () => {
   it.each(CASES)("%s: make makefiles gets exactly the recipe's words", (_id, c) => {
     const { stages, lines } = parse(render(c.recipe));
     const build = stages.find((s) => s.name === "build")!;
-    const mk = runs(build).map((r) => shellOf(lines, r)).find((s) => s.startsWith("make makefiles"))!;
+    const mk = runs(build)
+      .map((r) => shellOf(lines, r))
+      .find((s) => s.startsWith("make makefiles"))!;
     expect(shWords(/^make makefiles(.*?)&& make -j/.exec(mk)![1]!)).toEqual(c.recipe.makefiles);
   });
 
@@ -219,7 +245,8 @@ describe("Dockerfile structure (dockerfile-ast)", () => {
     expect(installsOf("build").flat()).toEqual([]);
     const runtime = installsOf("runtime").flat();
     expect(runtime.length).toBeGreaterThan(0);
-    for (const tool of ["gcc", "make", "cpp", "m4", "libc6-dev", "musl-dev", "glibc-devel", "linux-headers"]) expect(runtime).not.toContain(tool);
+    for (const tool of ["gcc", "make", "cpp", "m4", "libc6-dev", "musl-dev", "glibc-devel", "linux-headers"])
+      expect(runtime).not.toContain(tool);
     expect(runtime.filter((w) => /-(dev|devel)$/.test(w))).toEqual([]);
     for (const p of c.recipe.runtimePackages) expect(runtime).toContain(p);
   });
@@ -236,11 +263,18 @@ describe("Dockerfile structure (dockerfile-ast)", () => {
   it.each(CASES)("%s: package caches are mounts of this base image's id", (_id, c) => {
     const { stages } = parse(render(c.recipe));
     const cacheId = c.recipe.baseImage.replace(/[^A-Za-z0-9_.-]+/g, "-");
-    const caches = stages.flatMap(runs).flatMap(mounts).filter((m) => m.type === "cache");
+    const caches = stages
+      .flatMap(runs)
+      .flatMap(mounts)
+      .filter((m) => m.type === "cache");
     expect(caches.length).toBeGreaterThan(0);
     for (const m of caches) expect(m.id).toMatch(new RegExp(`-${cacheId.replace(/\./g, "\\.")}$`));
     const targets = new Set(caches.map((m) => m.target));
-    const want = { debian: ["/var/cache/apt", "/var/lib/apt/lists"], fedora: ["/var/cache/dnf", "/var/cache/libdnf5"], alpine: ["/var/cache/apk"] }[c.family];
+    const want = {
+      debian: ["/var/cache/apt", "/var/lib/apt/lists"],
+      fedora: ["/var/cache/dnf", "/var/cache/libdnf5"],
+      alpine: ["/var/cache/apk"],
+    }[c.family];
     expect([...targets].sort()).toEqual(want);
   });
 
@@ -341,7 +375,9 @@ describe("family rules", () => {
 
   it("Alpine asked for Berkeley DB or tinycdb: rejected with what to change", () => {
     const bdb = apply("alpine:3.21", { features: ["bdb"] });
-    expect(bdb.issues.map((i) => i.message).join("\n")).toMatch(/Alpine has no Berkeley DB: drop feature `bdb`; .*`disable: \[db\]` with feature lmdb/);
+    expect(bdb.issues.map((i) => i.message).join("\n")).toMatch(
+      /Alpine has no Berkeley DB: drop feature `bdb`; .*`disable: \[db\]` with feature lmdb/,
+    );
     const hash = apply("alpine:3.21", { default_database_type: "hash" });
     expect(hash.issues.map((i) => i.message).join("\n")).toMatch(/default_database_type=hash cannot work; use lmdb/);
     const cdb = apply("alpine:3.21", { features: ["cdb"] });

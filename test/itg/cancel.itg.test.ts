@@ -43,7 +43,10 @@ describe("SIGINT", () => {
     const file = path.join(dir, "cancel.yaml");
     // A define no other run uses, so the compile really runs instead of coming from cache.
     const token = `PM_CANCEL_${Date.now()}`;
-    await writeFile(file, `name: itg-cancel\naxes:\n  os: [debian:bookworm]\n  postfix: ["3.10.13"]\n  options:\n    - name: slow\n      ccargs: "-D${token}"\n`);
+    await writeFile(
+      file,
+      `name: itg-cancel\naxes:\n  os: [debian:bookworm]\n  postfix: ["3.10.13"]\n  options:\n    - name: slow\n      ccargs: "-D${token}"\n`,
+    );
     const run = start(["run", file, "--out", path.join(dir, "out")]);
     await run.waitFor(/RUN make makefiles/, 180_000);
     await new Promise((r) => setTimeout(r, 3_000));

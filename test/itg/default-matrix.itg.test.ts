@@ -9,7 +9,12 @@ import { cli, ROOT } from "./cli.js";
 
 interface Report {
   summary: { cells: number; passed: number; failed: number };
-  cells: { id: string; passed: boolean; build: { kind: string; size?: number }; verify: { kind: string; result?: { checks: { name: string; status: string; detail: string }[] } } }[];
+  cells: {
+    id: string;
+    passed: boolean;
+    build: { kind: string; size?: number };
+    verify: { kind: string; result?: { checks: { name: string; status: string; detail: string }[] } };
+  }[];
 }
 
 describe("postfix-matrix run matrices/default.yaml", () => {
@@ -32,7 +37,7 @@ describe("postfix-matrix run matrices/default.yaml", () => {
       for (const name of ["postfix check", "mail_version", "mail delivery", "relay refused", "no toolchain"]) {
         expect(byName[name]?.status, `${cell.id}: ${name}: ${byName[name]?.detail}`).toBe("pass");
       }
-      expect(byName["mail_version"]!.detail).toBe(cell.id.split("-")[2]);
+      expect(byName.mail_version!.detail).toBe(cell.id.split("-")[2]);
       if (cell.id.endsWith("shared-tls-pcre")) {
         for (const name of ["shlib resolution", "dynamicmaps plugins", "STARTTLS"]) {
           expect(byName[name]?.status, `${cell.id}: ${name}: ${byName[name]?.detail}`).toBe("pass");
@@ -48,13 +53,19 @@ describe("postfix-matrix run matrices/default.yaml", () => {
     // A real pseudo-terminal (util-linux script), without CI, as a user at a shell sees it.
     const out = path.join(ROOT, "out/itg");
     const cmd = [process.execPath, path.join(ROOT, "dist/cli/main.js"), "run", "matrices/default.yaml", "--out", out]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(" ");
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color", COLUMNS: "150", POSTFIX_MATRIX_MIRRORS: "none" };
     delete env.CI;
     delete env.GITHUB_ACTIONS;
     // script's pty has no size when its own output is not a terminal: give it one, as a terminal
     // window would; unsized, the run falls back to plain lines (checked last).
-    const r = spawnSync("script", ["-qec", `stty rows 40 cols 150; ${cmd}`, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 300_000 });
+    const r = spawnSync("script", ["-qec", `stty rows 40 cols 150; ${cmd}`, "/dev/null"], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+      timeout: 300_000,
+    });
     expect(r.error, "util-linux script is needed for this test").toBeUndefined();
     expect(r.status, r.stdout).toBe(0);
     // Redrawn in place: cursor-up and erase-line sequences, not a line per event.

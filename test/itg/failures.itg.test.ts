@@ -25,19 +25,24 @@ describe("failures", () => {
   it("rejects a bad matrix before building anything, with file, line and field path", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "pm-bad-"));
     const file = path.join(dir, "typo.yaml");
-    await writeFile(file, [
-      "axes:",
-      "  os: [debian:bookworm]",
-      '  postfix: ["3.10.13"]',
-      "  options:",
-      "    - name: typo",
-      "      compile_directories:",
-      "        shlibs_directory: /usr/lib/postfix",
-      "",
-    ].join("\n"));
+    await writeFile(
+      file,
+      [
+        "axes:",
+        "  os: [debian:bookworm]",
+        '  postfix: ["3.10.13"]',
+        "  options:",
+        "    - name: typo",
+        "      compile_directories:",
+        "        shlibs_directory: /usr/lib/postfix",
+        "",
+      ].join("\n"),
+    );
     const r = await cli(["run", file, "--out", path.join(dir, "out")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${file}:7: axes.options[0].compile_directories.shlibs_directory: unknown option \`shlibs_directory\` (did you mean \`shlib_directory\`?)`);
+    expect(r.stderr).toContain(
+      `${file}:7: axes.options[0].compile_directories.shlibs_directory: unknown option \`shlibs_directory\` (did you mean \`shlib_directory\`?)`,
+    );
     expect(r.stderr).not.toContain("building");
   });
 });

@@ -1,6 +1,6 @@
 // Integration tests need a Docker engine and the Debian base images. Missing base images are
 // bootstrapped through the product itself; a missing engine fails the whole run loudly.
-import { Engine } from "../../src/io/docker/engine.js";
+import { DockerodeEngine } from "../../src/io/docker/dockerode-engine.js";
 import { bootstrapBaseImage } from "../../src/io/base/bootstrap.js";
 
 export const BASE_IMAGES = ["debian:bookworm", "debian:trixie"];
@@ -9,7 +9,7 @@ export default async function setup(): Promise<void> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
   // Tests never reach for upstream download sites: the source cache or Debian's archive only.
   process.env.POSTFIX_MATRIX_MIRRORS = "none";
-  const engine = new Engine();
+  const engine = new DockerodeEngine();
   try {
     await engine.ping();
   } catch (e) {

@@ -2,14 +2,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  cacheTempPath,
-  defaultCacheDir,
-  entryPath,
-  lookupCache,
-  placeInCache,
-  sha256File,
-} from "../../src/io/source/cache.js";
+import { cacheTempPath, defaultCacheDir, entryPath, lookupCache, placeInCache, sha256File } from "../../src/io/source/cache.js";
 import { resolveSource } from "../../src/io/source/resolve.js";
 import { fakeTarball, tempDir } from "./helpers.js";
 
@@ -97,9 +90,9 @@ describe("cache", () => {
     const file = entryPath(dir, t.sha256, "3.9.9");
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, Buffer.from("corrupt"));
-    await expect(
-      resolveSource({ version: "3.9.9", sha256: t.sha256 }, { cacheDir: dir, mirrors: [], debian: false }),
-    ).rejects.toThrow(/could not obtain Postfix 3.9.9[\s\S]*mirrors: none configured[\s\S]*debian: fallback disabled/);
+    await expect(resolveSource({ version: "3.9.9", sha256: t.sha256 }, { cacheDir: dir, mirrors: [], debian: false })).rejects.toThrow(
+      /could not obtain Postfix 3.9.9[\s\S]*mirrors: none configured[\s\S]*debian: fallback disabled/,
+    );
     expect(await readdir(path.join(dir, "sources", "sha256"))).toEqual([]);
   });
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseDeb822Sources, parseOneLineSources } from "../../src/core/apt/sources.js";
 import {
   debianVersionsFor,
   deriveDebSrcLines,
-  parseDeb822,
-  parseOneLine,
   parseShowSrcVersions,
   upstreamOfDebianVersion,
 } from "../../src/core/source/debian-sources.js";
@@ -107,19 +106,46 @@ describe("deriveDebSrcLines", () => {
   });
 });
 
-describe("parsers", () => {
+describe("parsers (core/apt/sources.ts, as used here)", () => {
   it("parses one-line entries", () => {
-    expect(parseOneLine(`deb-src [ signed-by=${KEY} ] ${M} sid main contrib`)).toEqual([
-      { types: ["deb-src"], uri: M, suites: ["sid"], components: ["main", "contrib"], signedBy: KEY },
+    expect(parseOneLineSources(`deb-src [ signed-by=${KEY} ] ${M} sid main contrib`, "f.list")).toEqual([
+      { types: ["deb-src"], uris: [M], suites: ["sid"], components: ["main", "contrib"], signedBy: KEY, file: "f.list" },
     ]);
-    expect(parseOneLine("garbage line\n#deb x y z")).toEqual([]);
+    expect(parseOneLineSources("garbage line\n#deb x y z")).toEqual([]);
   });
 
   it("parses deb822 stanzas with comments and several URIs", () => {
-    expect(parseDeb822(`# top\nTypes: deb\nURIs: ${M} ${S}\nSuites: bookworm\nComponents: main\n`)).toEqual([
-      { types: ["deb"], uri: M, suites: ["bookworm"], components: ["main"] },
-      { types: ["deb"], uri: S, suites: ["bookworm"], components: ["main"] },
+    expect(parseDeb822Sources(`# top\nTypes: deb\nURIs: ${M} ${S}\nSuites: bookworm\nComponents: main\n`, "f.sources")).toEqual([
+      { types: ["deb"], uris: [M, S], suites: ["bookworm"], components: ["main"], signedBy: undefined, file: "f.sources" },
     ]);
+  });
+});
+
+describe("deriveDebSrcLines edge cases", () => {
+  it("uses every URI of a deb822 stanza", () => {
+    const text = `Types: deb\nURIs: ${M} http://other.invalid/debian\nSuites: sid\nComponents: main\n`;
+    expect(deriveDebSrcLines([{ path: "d.sources", text }])).toEqual([
+      ...lines(M, ["sid", ...MAIN_SUITES.filter((s) => s !== "sid")]),
+      ...lines("http://other.invalid/debian", ["sid", ...MAIN_SUITES.filter((s) => s !== "sid")]),
+    ]);
+  });
+
+  it("writes several deb822 keyrings as one comma-separated signed-by", () => {
+    const text = `Types: deb\nURIs: ${M}\nSuites: bookworm\nComponents: main\nSigned-By: /a.gpg /b.gpg\n`;
+    expect(deriveDebSrcLines([{ path: "d.sources", text }])[0]).toBe(`deb-src [signed-by=/a.gpg,/b.gpg] ${M} bookworm main`);
+  });
+
+  it("skips one-line entries disabled with [enabled=no]", () => {
+    expect(deriveDebSrcLines([{ path: "/etc/apt/sources.list", text: `deb [enabled=no] ${M} bookworm main\n` }])).toEqual([]);
+  });
+
+  it("does not take the debug-symbols archive (suite *-debug) for a source archive", () => {
+    const text = "deb http://debug.invalid/debian-debug bookworm-debug main\n";
+    expect(deriveDebSrcLines([{ path: "/etc/apt/sources.list", text }])).toEqual([]);
+  });
+
+  it("ignores files APT ignores", () => {
+    expect(deriveDebSrcLines([{ path: "/etc/apt/sources.list.d/old.list.disabled", text: `deb ${M} bookworm main\n` }])).toEqual([]);
   });
 });
 

@@ -16,27 +16,31 @@ describe("Debian fallback (integration)", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("resolves 3.7.11 from Debian's source archive, then from the cache", async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "pm-debian-itg-"));
-    const lines: string[] = [];
-    const opts: ResolveOptions = { cacheDir: dir, mirrors: [], debian: true, log: (l) => lines.push(l) };
+  it(
+    "resolves 3.7.11 from Debian's source archive, then from the cache",
+    async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), "pm-debian-itg-"));
+      const lines: string[] = [];
+      const opts: ResolveOptions = { cacheDir: dir, mirrors: [], debian: true, log: (l) => lines.push(l) };
 
-    const t0 = Date.now();
-    const first = await resolveSource({ version: "3.7.11" }, opts);
-    const secs = (Date.now() - t0) / 1000;
-    console.log(`debian fallback took ${secs.toFixed(1)} s\n${lines.join("\n")}`);
+      const t0 = Date.now();
+      const first = await resolveSource({ version: "3.7.11" }, opts);
+      const secs = (Date.now() - t0) / 1000;
+      console.log(`debian fallback took ${secs.toFixed(1)} s\n${lines.join("\n")}`);
 
-    expect(first.origin).toBe("debian");
-    expect(first.from).toMatch(/^(\d+:)?3\.7\.11-/);
-    expect(first.sha256).toBe(SHA);
-    expect(first.fileName).toBe("postfix-3.7.11.tar.gz");
-    expect(first.path).toBe(path.join(dir, "sources", "sha256", SHA, "postfix-3.7.11.tar.gz"));
-    expect((await sha256File(first.path)).sha256).toBe(SHA);
-    expect(first.bytes).toBeGreaterThan(1_000_000);
+      expect(first.origin).toBe("debian");
+      expect(first.from).toMatch(/^(\d+:)?3\.7\.11-/);
+      expect(first.sha256).toBe(SHA);
+      expect(first.fileName).toBe("postfix-3.7.11.tar.gz");
+      expect(first.path).toBe(path.join(dir, "sources", "sha256", SHA, "postfix-3.7.11.tar.gz"));
+      expect((await sha256File(first.path)).sha256).toBe(SHA);
+      expect(first.bytes).toBeGreaterThan(1_000_000);
 
-    const second = await resolveSource({ version: "3.7.11" }, opts);
-    expect(second.origin).toBe("cache");
-    expect(second.path).toBe(first.path);
-    expect(second.sha256).toBe(SHA);
-  }, 15 * 60_000);
+      const second = await resolveSource({ version: "3.7.11" }, opts);
+      expect(second.origin).toBe("cache");
+      expect(second.path).toBe(first.path);
+      expect(second.sha256).toBe(SHA);
+    },
+    15 * 60_000,
+  );
 });

@@ -2,7 +2,8 @@
 import { chmod, mkdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fetchFromDebian, readAptSourceFiles } from "../../src/io/source/debian.js";
+import { readAptSourceFiles } from "../../src/io/apt/read-sources.js";
+import { fetchFromDebian } from "../../src/io/source/debian.js";
 import { fakeTarball, tempDir } from "./helpers.js";
 
 const M = "http://mirror.invalid/debian";
@@ -37,10 +38,7 @@ beforeEach(async () => {
   tarball = fakeTarball();
   await writeFile(path.join(dir, "orig.tar.gz"), tarball.bytes);
   // Package lists "appear" after an update; the showsrc output comes from a file.
-  await writeFile(
-    path.join(dir, "showsrc.txt"),
-    "Package: postfix\nVersion: 3.7.11-0+deb12u1\n\nPackage: postfix\nVersion: 1:3.9.9-2\n",
-  );
+  await writeFile(path.join(dir, "showsrc.txt"), "Package: postfix\nVersion: 3.7.11-0+deb12u1\n\nPackage: postfix\nVersion: 1:3.9.9-2\n");
   aptGet = await script(
     "apt-get",
     `echo "apt-get $*" >> '${calls}'

@@ -54,8 +54,7 @@ describe("resolving from mirrors (loopback)", () => {
     mirrorTimeoutMs: 2_000,
     ...extra,
   });
-  const entries = async () =>
-    readdir(path.join(dir, "sources", "sha256")).catch(() => [] as string[]);
+  const entries = async () => readdir(path.join(dir, "sources", "sha256")).catch(() => [] as string[]);
 
   it("downloads, verifies, caches (with the .gpg2 signature) and then hits the cache", async () => {
     const t = fakeTarball();
@@ -88,10 +87,7 @@ describe("resolving from mirrors (loopback)", () => {
     const t = fakeTarball();
     const srv = await loopbackServer({ "/postfix-3.9.9.tar.gz": serve(t.bytes) });
     closers.push(srv.close);
-    const err = await resolveSource(
-      { version: "3.9.9", sha256: "d".repeat(64) },
-      opts([`${srv.base}/{file}`]),
-    ).catch((e: unknown) => e);
+    const err = await resolveSource({ version: "3.9.9", sha256: "d".repeat(64) }, opts([`${srv.base}/{file}`])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceError);
     expect((err as Error).message).toMatch(/did not match its checksum[\s\S]*sha256 mismatch: got [0-9a-f]{64}/);
     expect(await entries()).toEqual([]);
@@ -146,10 +142,7 @@ describe("resolving from mirrors (loopback)", () => {
     const dead = await loopbackServer({});
     await dead.close();
     closers.push(srv.close);
-    const r = await resolveSource(
-      { version: "3.9.9", sha256: t.sha256 },
-      opts([`${dead.base}/{file}`, `${srv.base}/ok/{file}`]),
-    );
+    const r = await resolveSource({ version: "3.9.9", sha256: t.sha256 }, opts([`${dead.base}/{file}`, `${srv.base}/ok/{file}`]));
     expect(r.origin).toBe("mirror");
   });
 
@@ -172,10 +165,7 @@ describe("resolving from mirrors (loopback)", () => {
       seen.push(String(input));
       return String(input).endsWith(".tar.gz") ? new Response(t.bytes) : new Response("no", { status: 404 });
     };
-    const r = await resolveSource(
-      { version: "3.9.9", sha256: t.sha256 },
-      opts(["http://mirror.invalid/{file}"], { fetchImpl }),
-    );
+    const r = await resolveSource({ version: "3.9.9", sha256: t.sha256 }, opts(["http://mirror.invalid/{file}"], { fetchImpl }));
     expect(r.origin).toBe("mirror");
     expect(seen).toEqual(["http://mirror.invalid/postfix-3.9.9.tar.gz", "http://mirror.invalid/postfix-3.9.9.tar.gz.gpg2"]);
   });

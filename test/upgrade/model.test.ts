@@ -10,9 +10,17 @@ import { yamlOf } from "../core/helpers.js";
 const FILE = "matrices/upgrade.yaml";
 const shipped = () => parseUpgradeFile(readFileSync(new URL("../../matrices/upgrade.yaml", import.meta.url), "utf8"), FILE);
 
-const versioned = { shared: true, dynamicmaps: true, features: ["tls", "pcre"], compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" } };
+const versioned = {
+  shared: true,
+  dynamicmaps: true,
+  features: ["tls", "pcre"],
+  compile_directories: { shlib_directory: "/usr/lib/postfix/MAIL_VERSION" },
+};
 const one = (scenario: Record<string, unknown>) =>
-  parseUpgradeFile(yamlOf({ scenarios: [{ name: "s", os: "debian:bookworm", from: { postfix: "3.7.11" }, to: { postfix: "3.10.13" }, ...scenario }] }), "u.yaml").scenarios[0]!;
+  parseUpgradeFile(
+    yamlOf({ scenarios: [{ name: "s", os: "debian:bookworm", from: { postfix: "3.7.11" }, to: { postfix: "3.10.13" }, ...scenario }] }),
+    "u.yaml",
+  ).scenarios[0]!;
 
 describe("matrices/upgrade.yaml", () => {
   it("has the versioned shared scenario, a non-shared one and one meant to fail", () => {
@@ -46,7 +54,9 @@ describe("matrices/upgrade.yaml", () => {
 describe("each side is a normal matrix cell", () => {
   it("goes through checkCell and buildRecipe: makefiles words as in a matrix", () => {
     const s = one({ from: { postfix: "3.7.11", options: versioned }, to: { postfix: "3.10.13", options: versioned } });
-    expect(s.to.recipe.makefiles).toEqual(expect.arrayContaining(["shared=yes", "dynamicmaps=yes", "shlib_directory=/usr/lib/postfix/MAIL_VERSION"]));
+    expect(s.to.recipe.makefiles).toEqual(
+      expect.arrayContaining(["shared=yes", "dynamicmaps=yes", "shlib_directory=/usr/lib/postfix/MAIL_VERSION"]),
+    );
     expect(s.from.recipe.expect.plugins).toEqual({ pcre: "postfix-pcre.so" });
     expect(s.to.cell.id).toBe("s-to");
   });
@@ -68,7 +78,12 @@ describe("each side is a normal matrix cell", () => {
 
   it("keeps the marker settings and adds the scenario's own", () => {
     const s = one({ settings: { smtpd_helo_required: "yes" } });
-    expect(s.settings).toEqual(expect.arrayContaining([["smtpd_banner", "$myhostname ESMTP pm-upgrade-marker"], ["smtpd_helo_required", "yes"]]));
+    expect(s.settings).toEqual(
+      expect.arrayContaining([
+        ["smtpd_banner", "$myhostname ESMTP pm-upgrade-marker"],
+        ["smtpd_helo_required", "yes"],
+      ]),
+    );
   });
 });
 
@@ -77,14 +92,26 @@ describe("checks per scenario", () => {
   it("static builds: no shared-library checks", () => {
     const s = one({});
     expect(ids(s)).toEqual([
-      "from-running", "mail-queued", "runtime-packages", "make-upgrade", "apply", "postfix-check", "mail-version",
-      "settings-kept", "queue-kept", "queue-delivered", "new-mail", "relay-refused",
+      "from-running",
+      "mail-queued",
+      "runtime-packages",
+      "make-upgrade",
+      "apply",
+      "postfix-check",
+      "mail-version",
+      "settings-kept",
+      "queue-kept",
+      "queue-delivered",
+      "new-mail",
+      "relay-refused",
     ]);
   });
 
   it("versioned shared + dynamicmaps: both library directories, resolution, running libraries, plugins", () => {
     const s = one({ from: { postfix: "3.7.11", options: versioned }, to: { postfix: "3.10.13", options: versioned } });
-    expect(ids(s)).toEqual(expect.arrayContaining(["shlib-directory", "shlib-resolution", "shlib-versions-kept", "running-libraries", "plugins"]));
+    expect(ids(s)).toEqual(
+      expect.arrayContaining(["shlib-directory", "shlib-resolution", "shlib-versions-kept", "running-libraries", "plugins"]),
+    );
     expect(s.checks.find((c) => c.id === "shlib-versions-kept")?.expect).toBe("/usr/lib/postfix/3.7.11 /usr/lib/postfix/3.10.13");
     expect(s.checks.find((c) => c.id === "mail-version")?.expect).toBe("3.10.13");
   });
@@ -109,12 +136,19 @@ describe("verdict: outcome against the declared expectation", () => {
   const check = (id: string, status: CheckOutcome["status"]): CheckOutcome => ({ id, title: id, status, detail: "", seconds: 0 });
   it("expect pass: every check passes", () => {
     expect(verdictOf({ expect: "pass", checks: [check("a", "pass")] })).toMatchObject({ outcome: "pass", asExpected: true });
-    expect(verdictOf({ expect: "pass", checks: [check("a", "pass"), check("b", "fail")] })).toMatchObject({ outcome: "fail", asExpected: false, reason: "failed: b" });
+    expect(verdictOf({ expect: "pass", checks: [check("a", "pass"), check("b", "fail")] })).toMatchObject({
+      outcome: "fail",
+      asExpected: false,
+      reason: "failed: b",
+    });
     expect(verdictOf({ expect: "pass", checks: [check("a", "skip")], error: "container died" })).toMatchObject({ asExpected: false });
   });
   it("expect fail: something fails, and every check in `breaks` is among the failures", () => {
     expect(verdictOf({ expect: "fail", checks: [check("a", "pass")] })).toMatchObject({ outcome: "pass", asExpected: false });
-    expect(verdictOf({ expect: "fail", checks: [check("a", "fail")] }, ["a"])).toMatchObject({ asExpected: true, reason: "failed as expected: a" });
+    expect(verdictOf({ expect: "fail", checks: [check("a", "fail")] }, ["a"])).toMatchObject({
+      asExpected: true,
+      reason: "failed as expected: a",
+    });
     expect(verdictOf({ expect: "fail", checks: [check("a", "fail"), check("b", "pass")] }, ["b"])).toMatchObject({ asExpected: false });
     expect(verdictOf({ expect: "fail", checks: [check("a", "skip")], error: "build failed" }, ["a"])).toMatchObject({ asExpected: false });
     expect(verdictOf({ expect: "fail", checks: [check("a", "skip")], error: "build failed" })).toMatchObject({ asExpected: true });
@@ -126,12 +160,34 @@ describe("report", () => {
     const base = {
       from: { version: "3.7.11", image: "f", build: "built" as const, seconds: 40 },
       to: { version: "3.10.13", image: "t", build: "cached" as const, seconds: 0 },
-      apply: "reload" as const, direction: "upgrade" as const, breaks: [],
+      apply: "reload" as const,
+      direction: "upgrade" as const,
+      breaks: [],
       timings: { fromBuild: 40, toBuild: 0, upgrade: 5, total: 60 },
-      files: { dir: "out/upgrade/x", fromDockerfile: "", toDockerfile: "", fromBuildLog: "", toBuildLog: "", makeUpgradeLog: "", containerLog: "" },
+      files: {
+        dir: "out/upgrade/x",
+        fromDockerfile: "",
+        toDockerfile: "",
+        fromBuildLog: "",
+        toBuildLog: "",
+        makeUpgradeLog: "",
+        containerLog: "",
+      },
     };
-    const ok = { ...base, name: "ok", expect: "pass" as const, checks: [{ id: "a", title: "a", status: "pass" as const, detail: "", seconds: 0 }], verdict: { outcome: "pass" as const, asExpected: true, reason: "" } };
-    const bad = { ...base, name: "meant-to-fail", expect: "fail" as const, checks: [{ id: "running-libraries", title: "", status: "fail" as const, detail: "master[1]: libpostfix-util.so", seconds: 0 }], verdict: { outcome: "fail" as const, asExpected: true, reason: "failed as expected: running-libraries" } };
+    const ok = {
+      ...base,
+      name: "ok",
+      expect: "pass" as const,
+      checks: [{ id: "a", title: "a", status: "pass" as const, detail: "", seconds: 0 }],
+      verdict: { outcome: "pass" as const, asExpected: true, reason: "" },
+    };
+    const bad = {
+      ...base,
+      name: "meant-to-fail",
+      expect: "fail" as const,
+      checks: [{ id: "running-libraries", title: "", status: "fail" as const, detail: "master[1]: libpostfix-util.so", seconds: 0 }],
+      verdict: { outcome: "fail" as const, asExpected: true, reason: "failed as expected: running-libraries" },
+    };
     const table = formatUpgradeTable([ok, bad]);
     expect(table).toMatch(/ok\s+ok\s+3\.7\.11 -> 3\.10\.13\s+reload\s+built 40\.0s\s+cached/);
     expect(table).toMatch(/meant-to-fail.*fail \(got it\).*FAILED: running-libraries/);

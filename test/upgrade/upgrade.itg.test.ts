@@ -6,13 +6,24 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, ROOT } from "../itg/cli.js";
 
-interface Check { id: string; status: "pass" | "fail" | "skip"; detail: string }
+interface Check {
+  id: string;
+  status: "pass" | "fail" | "skip";
+  detail: string;
+}
 interface Scenario {
-  name: string; expect: string; checks: Check[]; error?: string;
+  name: string;
+  expect: string;
+  checks: Check[];
+  error?: string;
   verdict: { outcome: string; asExpected: boolean; reason: string };
   timings: { fromBuild: number; toBuild: number; upgrade: number; total: number };
 }
-interface Report { name: string; summary: { scenarios: number; asExpected: number; notAsExpected: number }; scenarios: Scenario[] }
+interface Report {
+  name: string;
+  summary: { scenarios: number; asExpected: number; notAsExpected: number };
+  scenarios: Scenario[];
+}
 
 describe("postfix-matrix upgrade matrices/upgrade.yaml", () => {
   it("runs every scenario and each ends as declared", async () => {
@@ -32,7 +43,9 @@ describe("postfix-matrix upgrade matrices/upgrade.yaml", () => {
     // The old master still runs (reload), from libraries that are still on disk.
     expect(v["running-libraries"]!.detail).toMatch(/master\[1\] \/usr\/lib\/postfix\/3\.7\.11/);
     expect(v["queue-delivered"]!.detail).toMatch(/exactly once/);
-    expect(Object.keys(v)).toEqual(expect.arrayContaining(["plugins", "settings-kept", "queue-kept", "new-mail", "relay-refused", "postfix-check"]));
+    expect(Object.keys(v)).toEqual(
+      expect.arrayContaining(["plugins", "settings-kept", "queue-kept", "new-mail", "relay-refused", "postfix-check"]),
+    );
 
     // Non-shared (upstream defaults).
     const st = checks("3.7-to-3.10-static");
@@ -41,7 +54,9 @@ describe("postfix-matrix upgrade matrices/upgrade.yaml", () => {
 
     // One flat shlib_directory, reloaded: exactly the running-libraries check fails, and says why.
     const flat = checks("3.7-to-3.10-shared-flat-reload");
-    const failed = Object.values(flat).filter((c) => c.status !== "pass").map((c) => c.id);
+    const failed = Object.values(flat)
+      .filter((c) => c.status !== "pass")
+      .map((c) => c.id);
     expect(failed, all("3.7-to-3.10-shared-flat-reload")).toEqual(["running-libraries"]);
     expect(flat["running-libraries"]!.detail).toMatch(/master\[1\]: .*libpostfix-util\.so/);
     expect(by["3.7-to-3.10-shared-flat-reload"]!.verdict).toMatchObject({ outcome: "fail", asExpected: true });

@@ -20,7 +20,9 @@ export class CellBoard {
     const prev = this.cells.get(id);
     const t = this.now();
     const v: CellView = {
-      id, state, since: t,
+      id,
+      state,
+      since: t,
       ...(prev?.started !== undefined ? { started: prev.started } : state === "building" || state === "verifying" ? { started: t } : {}),
       ...(detail !== undefined ? { detail } : {}),
       ...(state === "building" && prev?.step ? { step: prev.step } : {}),

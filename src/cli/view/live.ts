@@ -5,7 +5,12 @@ import type { RunObserver, CellState } from "../../run/observer.js";
 import { CellBoard, shortStep, type CellView } from "./cells.js";
 
 const MARK: Record<CellState, string> = {
-  queued: "·", building: "▶", verifying: "✓?", passed: "✔", failed: "✘", cached: "=",
+  queued: "·",
+  building: "▶",
+  verifying: "✓?",
+  passed: "✔",
+  failed: "✘",
+  cached: "=",
 };
 
 /** One frame of the live view, `cols` wide at most: a row per cell, then a done count. */
@@ -34,7 +39,10 @@ export class LiveView implements RunObserver {
   private readonly update;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly stream: NodeJS.WriteStream, o: LiveViewOptions = {}) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    o: LiveViewOptions = {},
+  ) {
     this.board = new CellBoard(o.now);
     this.update = createLogUpdate(stream);
     this.timer = setInterval(() => this.render(), o.redrawMs ?? 250);

@@ -8,12 +8,17 @@ export class PlainView implements RunObserver {
   private last = Date.now();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly write: (line: string) => void, heartbeatMs = 5_000) {
+  constructor(
+    private readonly write: (line: string) => void,
+    heartbeatMs = 5_000,
+  ) {
     this.timer = setInterval(() => {
       if (Date.now() - this.last < heartbeatMs) return;
       const active = this.board.active();
       if (active.length === 0) return;
-      this.print(`… ${active.map((v) => `${v.id} ${v.state} ${this.board.elapsed(v).toFixed(0)}s${v.step && v.state === "building" ? ` (${shortStep(v.step, 50)})` : ""}`).join("; ")}`);
+      this.print(
+        `… ${active.map((v) => `${v.id} ${v.state} ${this.board.elapsed(v).toFixed(0)}s${v.step && v.state === "building" ? ` (${shortStep(v.step, 50)})` : ""}`).join("; ")}`,
+      );
     }, 1_000);
     this.timer.unref();
   }

@@ -109,13 +109,7 @@ export interface ImageMirrors {
 export function buildImageSources(suite: string, mirrors: ImageMirrors): string {
   const info = suiteInfo(suite);
   const stanza = (uri: string, suites: string[]) =>
-    [
-      "Types: deb",
-      `URIs: ${uri}`,
-      `Suites: ${suites.join(" ")}`,
-      "Components: main",
-      `Signed-By: ${IMAGE_KEYRING}`,
-    ].join("\n") + "\n";
+    `${["Types: deb", `URIs: ${uri}`, `Suites: ${suites.join(" ")}`, "Components: main", `Signed-By: ${IMAGE_KEYRING}`].join("\n")}\n`;
   const stanzas = [stanza(mirrors.archive, info.pockets ? [suite, `${suite}-updates`] : [suite])];
   if (info.pockets && mirrors.security !== undefined) {
     stanzas.push(stanza(mirrors.security, [`${suite}-security`]));

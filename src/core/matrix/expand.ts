@@ -16,19 +16,34 @@ interface Draft {
   standalone?: MatchEntry;
 }
 
-export function expandMatrix(m: Matrix): Cell[] {
+/** Cells one matrix may have: counted from the axes before anything is expanded. */
+export const MAX_CELLS = 10_000;
+
+/** `lineOf` finds the file line of a field path, so that every issue names one. */
+export function expandMatrix(m: Matrix, lineOf?: (path: string) => number | undefined): Cell[] {
   const issues: ConfigIssue[] = [];
+  const fail = (): never => {
+    throw new ConfigError(issues.map((i) => ({ ...i, line: lineOf?.(i.path) })));
+  };
+  const product = m.axes.reduce((n, a) => n * BigInt(a.values.length), 1n);
+  if (product > BigInt(MAX_CELLS)) {
+    const sizes = m.axes.map((a) => `${a.key} ${a.values.length}`).join(" x ");
+    issues.push({
+      file: m.file,
+      path: "axes",
+      message: `the axes make ${product.toLocaleString("en")} cells (${sizes}), more than the limit of ${MAX_CELLS.toLocaleString("en")}: split the matrix, or use fewer values per axis`,
+    });
+    fail();
+  }
   let drafts: Draft[] = [{ values: new Map(), includes: [] }];
   for (const axis of m.axes) {
-    drafts = drafts.flatMap((d) =>
-      axis.values.map((v) => ({ values: new Map(d.values).set(axis.key, v), includes: [] })),
-    );
+    drafts = drafts.flatMap((d) => axis.values.map((v) => ({ values: new Map(d.values).set(axis.key, v), includes: [] })));
   }
   drafts = drafts.filter((d) => !m.exclude.some((e) => matches(e, d)));
-  const product = drafts.length;
+  const kept = drafts.length;
   for (const entry of m.include) {
     let hit = false;
-    for (const d of drafts.slice(0, product)) {
+    for (const d of drafts.slice(0, kept)) {
       if (matches(entry, d)) {
         d.includes.push(entry);
         hit = true;
@@ -46,18 +61,41 @@ export function expandMatrix(m: Matrix): Cell[] {
       }
     }
   }
+  if (drafts.length > MAX_CELLS) {
+    issues.push({
+      file: m.file,
+      path: "include",
+      message: `the matrix expands to ${drafts.length.toLocaleString("en")} cells, more than the limit of ${MAX_CELLS.toLocaleString("en")}`,
+    });
+    fail();
+  }
   const cells = drafts.map((d) => toCell(m, d));
   const byId = new Map<string, Cell>();
   for (const c of cells) {
-    if (byId.has(c.id)) {
-      issues.push({ file: m.file, path: "axes", message: `two cells would be named ${c.id} (their axis values slug to the same name); make the values, or the include entries' \`options\` names, distinct` });
+    const first = byId.get(c.id);
+    if (first) {
+      issues.push({
+        file: m.file,
+        path: c.at.os.startsWith("include") ? c.at.os.replace(/\.os$/, "") : "axes",
+        message: `two cells would be named ${c.id} (their axis values slug to the same name: ${describeCell(first)} and ${describeCell(c)}); make the values, or the include entries' \`options\` names, distinct`,
+      });
     }
     byId.set(c.id, c);
   }
-  if (cells.length === 0) issues.push({ file: m.file, path: "exclude", message: "the matrix expands to no cells" });
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (cells.length === 0)
+    issues.push({
+      file: m.file,
+      path: m.exclude.length > 0 ? "exclude" : "axes",
+      message: "the matrix expands to no cells (the excludes remove every one)",
+    });
+  if (issues.length > 0) fail();
   return cells;
 }
+
+const describeCell = (c: Cell) =>
+  Object.entries(c.values)
+    .map(([k, v]) => `${k}=${v.slice(0, 40)}`)
+    .join(" ");
 
 function matches(e: MatchEntry, d: Draft): boolean {
   // Keys that are not axes of this matrix are added values: they never prevent a match.
@@ -79,7 +117,7 @@ function toCell(m: Matrix, d: Draft): Cell {
   const s = d.standalone;
   const setValue = d.values.get("options");
   const set = s?.optionSet ?? setValue?.optionSet;
-  apply(set, s ? `${s.path}.options` : setValue?.path ?? "");
+  apply(set, s ? `${s.path}.options` : (setValue?.path ?? ""));
   for (const v of d.values.values()) {
     if (v.field) {
       options[v.field.name] = v.field.value;
@@ -97,7 +135,10 @@ function toCell(m: Matrix, d: Draft): Cell {
   const optionsName = set?.name ?? d.includes.find((i) => i.optionSet)?.optionSet?.name ?? "defaults";
   if (set || m.axes.some((a) => a.key === "options")) values.options = optionsName;
   for (const [key, v] of d.values) if (!(key in values)) values[key] = v.label;
-  return { id: cellId(values), values, os, postfix, optionsName, options: options as BuildOptions, origins };
+  const at = s
+    ? { os: `${s.path}.os`, postfix: `${s.path}.postfix` }
+    : { os: d.values.get("os")!.path, postfix: d.values.get("postfix")!.path };
+  return { id: cellId(values), values, os, postfix, optionsName, options: options as BuildOptions, origins, at };
 }
 
 /** Readable and usable as an image tag: [a-z0-9._-], at most 128 characters. */
@@ -112,5 +153,10 @@ export function cellId(values: Record<string, string>): string {
 }
 
 function slugPart(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9._]+/g, "-").replace(/^[-.]+|[-.]+$/g, "") || "x";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "") || "x"
+  );
 }

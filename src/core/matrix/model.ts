@@ -56,4 +56,6 @@ export interface Cell {
   optionsName: string;
   options: BuildOptions;
   origins: Origins;
+  /** Where the cell's os and release are written in the file (for error lines). */
+  at: { os: string; postfix: string };
 }

@@ -36,7 +36,10 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
   const fail = (path: string, message: string) => issues.push({ file, path, message: `cell ${cell.id}: ${message}` });
 
   if (!atLeast(v, MIN_RELEASE)) {
-    fail("axes.postfix", `Postfix ${v} is too old: images run \`postfix start-fg\` (3.3+) with maillog_file=/dev/stdout (3.4+), so the oldest release is ${MIN_RELEASE}`);
+    fail(
+      cell.at.postfix,
+      `Postfix ${v} is too old: images run \`postfix start-fg\` (3.3+) with maillog_file=/dev/stdout (3.4+), so the oldest release is ${MIN_RELEASE}`,
+    );
   }
   for (const f of ["shared", "dynamicmaps", "pie"] as const) {
     if (o[f] && !atLeast(v, "3.0")) fail(at(f), `${f}=yes needs Postfix >= 3.0 (this cell builds ${v})`);
@@ -58,8 +61,12 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
   if (!shared) {
     // A layout's shlib_directory means nothing without shared libraries.
     if (!o.compile_directories?.shlib_directory) delete compile.shlib_directory;
-    for (const [where, dirs] of [["compile_directories", o.compile_directories], ["install_directories", o.install_directories]] as const) {
-      if (dirs?.shlib_directory) fail(at(where), "shlib_directory is set but shared=no (Postfix would use shlib_directory=no): set `shared: true` or drop it");
+    for (const [where, dirs] of [
+      ["compile_directories", o.compile_directories],
+      ["install_directories", o.install_directories],
+    ] as const) {
+      if (dirs?.shlib_directory)
+        fail(at(where), "shlib_directory is set but shared=no (Postfix would use shlib_directory=no): set `shared: true` or drop it");
     }
   }
 
@@ -70,15 +77,26 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
     } else if (!dbType) {
       const candidates = (["lmdb", "cdb"] as const).filter((f) => features.includes(f));
       if (candidates.length === 0) {
-        fail(at("disable"), "`disable: [db]` (-DNO_DB) leaves default_database_type=hash, which then cannot work: add feature lmdb or cdb, or set default_database_type");
+        fail(
+          at("disable"),
+          "`disable: [db]` (-DNO_DB) leaves default_database_type=hash, which then cannot work: add feature lmdb or cdb, or set default_database_type",
+        );
       } else {
         dbType = candidates[0];
       }
     }
   }
   if ((Object.keys(compile).length > 0 || Object.keys(install).length > 0 || dbType) && !atLeast(v, "3.0")) {
-    const field = Object.keys(compile).length > 0 ? "compile_directories" : Object.keys(install).length > 0 ? "install_directories" : "default_database_type";
-    fail(at(field), "name=value defaults (directories, default_database_type) need Postfix >= 3.0 (INSTALL 4.6.1); use ccargs with -DDEF_* for older releases");
+    const field =
+      Object.keys(compile).length > 0
+        ? "compile_directories"
+        : Object.keys(install).length > 0
+          ? "install_directories"
+          : "default_database_type";
+    fail(
+      at(field),
+      "name=value defaults (directories, default_database_type) need Postfix >= 3.0 (INSTALL 4.6.1); use ccargs with -DDEF_* for older releases",
+    );
   }
   if (dbType === "lmdb" && !features.includes("lmdb")) fail(at("default_database_type"), "default_database_type=lmdb needs feature lmdb");
   if (dbType === "cdb" && !features.includes("cdb")) fail(at("default_database_type"), "default_database_type=cdb needs feature cdb");
@@ -89,9 +107,15 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
     cell: {
       ...cell,
       options: {
-        ...o, shared, dynamicmaps: Boolean(o.dynamicmaps), pie: Boolean(o.pie), features, disable,
+        ...o,
+        shared,
+        dynamicmaps: Boolean(o.dynamicmaps),
+        pie: Boolean(o.pie),
+        features,
+        disable,
         ...(dbType ? { default_database_type: dbType } : {}),
-        compile_directories: compile, install_directories: install,
+        compile_directories: compile,
+        install_directories: install,
       },
     },
   };

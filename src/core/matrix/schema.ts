@@ -1,13 +1,21 @@
 // The matrix file's shape. Parsing stops at shape; cross-field rules live in rules.ts.
 import { z } from "zod";
 import { VERSION_PATTERN } from "../version.js";
-import { commandName, flagsText, imageRef, installPath, slug } from "./values.js";
-import {
-  DATABASE_TYPES, FEATURE_NAMES, INSTALL_DIRECTORY_NAMES, LAYOUTS, NO_ALLOWED, NO_SWITCHES, PATH_NAMES,
-} from "./vocabulary.js";
+import { commandName, flagsText, imageRef, installPath, repositoryName, slug } from "./values.js";
+import { DATABASE_TYPES, FEATURE_NAMES, INSTALL_DIRECTORY_NAMES, LAYOUTS, NO_ALLOWED, NO_SWITCHES, PATH_NAMES } from "./vocabulary.js";
 
+// Not a z.union: a union's failure reads "Invalid input"; this one says what the path lacks.
 const pathOrNo = (name: string) =>
-  NO_ALLOWED.has(name) ? z.union([z.literal("no"), installPath]) : name === "openssl_path" ? commandName : installPath;
+  NO_ALLOWED.has(name)
+    ? z.string().superRefine((s, ctx) => {
+        if (s === "no") return;
+        const r = installPath.safeParse(s);
+        if (!r.success)
+          ctx.addIssue({ code: "custom", message: `${r.error.issues[0]?.message ?? "must be an absolute path"} (or \`no\`)` });
+      })
+    : name === "openssl_path"
+      ? commandName
+      : installPath;
 
 const directories = (names: readonly string[]) =>
   z.strictObject(Object.fromEntries(names.map((n) => [n, pathOrNo(n).optional()])) as Record<string, z.ZodOptional<z.ZodType<string>>>);
@@ -20,7 +28,11 @@ export const optionFields = {
   features: z.array(z.enum(FEATURE_NAMES)),
   /** -DNO_<NAME> switches. */
   disable: z.array(z.enum(NO_SWITCHES)),
-  fd_setsize: z.number().int().min(64).max(1 << 20),
+  fd_setsize: z
+    .number()
+    .int()
+    .min(64)
+    .max(1 << 20),
   cc: commandName,
   opt: flagsText,
   debug: flagsText,
@@ -40,9 +52,9 @@ export const optionFields = {
 export type OptionFieldName = keyof typeof optionFields;
 export const OPTION_FIELD_NAMES = Object.keys(optionFields) as OptionFieldName[];
 
-const optionShape = Object.fromEntries(
-  Object.entries(optionFields).map(([k, v]) => [k, (v as z.ZodType).optional()]),
-) as { [K in OptionFieldName]: z.ZodOptional<(typeof optionFields)[K]> };
+const optionShape = Object.fromEntries(Object.entries(optionFields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as {
+  [K in OptionFieldName]: z.ZodOptional<(typeof optionFields)[K]>;
+};
 
 export const buildOptions = z.strictObject(optionShape);
 export type BuildOptions = z.infer<typeof buildOptions>;
@@ -50,20 +62,19 @@ export type BuildOptions = z.infer<typeof buildOptions>;
 export const optionSet = z.strictObject({ name: slug, description: z.string().optional(), ...optionShape });
 export type OptionSet = z.infer<typeof optionSet>;
 
-export const postfixRelease = z.union([
-  z.string().regex(VERSION_PATTERN, "must be a Postfix release such as 3.10.13"),
-  z.strictObject({
-    version: z.string().regex(VERSION_PATTERN, "must be a Postfix release such as 3.10.13"),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits"),
-  }),
-]);
-export type PostfixReleaseInput = z.infer<typeof postfixRelease>;
+/** A release is a string or {version, sha256}; load.ts picks the form (a union says only "Invalid input"). */
+export const releaseVersion = z.string().regex(VERSION_PATTERN, "must be a Postfix release such as 3.10.13");
+export const releaseWithChecksum = z.strictObject({
+  version: releaseVersion,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex digits"),
+});
+export type PostfixReleaseInput = string | z.infer<typeof releaseWithChecksum>;
 
 export const osTarget = imageRef;
 
 /** The file as written; `axes` values are checked per axis in load.ts. */
 export const matrixFile = z.strictObject({
-  name: slug.optional(),
+  name: repositoryName.optional(),
   description: z.string().optional(),
   /** Checked on its own in load.ts, so that its mistakes don't hide the others. */
   defaults: z.unknown().optional(),

@@ -21,17 +21,42 @@ export const FEATURE_NAMES = Object.keys(FEATURES) as Feature[];
 
 /** CCARGS -DNO_* switches, as lower-case names: `disable: [nis]` means -DNO_NIS. */
 export const NO_SWITCHES = [
-  "db", "dnssec", "devpoll", "epoll", "eai", "inline", "ipv6", "kqueue", "nis", "nisplus",
-  "pcre", "posix_getpw_r", "res_ncalls", "sigsetjmp", "snprintf",
+  "db",
+  "dnssec",
+  "devpoll",
+  "epoll",
+  "eai",
+  "inline",
+  "ipv6",
+  "kqueue",
+  "nis",
+  "nisplus",
+  "pcre",
+  "posix_getpw_r",
+  "res_ncalls",
+  "sigsetjmp",
+  "snprintf",
 ] as const;
 export type NoSwitch = (typeof NO_SWITCHES)[number];
 
 /** The 16 names INSTALL 4.6 and makedefs accept. */
 export const DIRECTORY_NAMES = [
-  "command_directory", "config_directory", "daemon_directory", "data_directory",
-  "html_directory", "mail_spool_directory", "mailq_path", "manpage_directory",
-  "meta_directory", "newaliases_path", "queue_directory", "readme_directory",
-  "sendmail_path", "shlib_directory", "openssl_path", "default_database_type",
+  "command_directory",
+  "config_directory",
+  "daemon_directory",
+  "data_directory",
+  "html_directory",
+  "mail_spool_directory",
+  "mailq_path",
+  "manpage_directory",
+  "meta_directory",
+  "newaliases_path",
+  "queue_directory",
+  "readme_directory",
+  "sendmail_path",
+  "shlib_directory",
+  "openssl_path",
+  "default_database_type",
 ] as const;
 export type DirectoryName = Exclude<(typeof DIRECTORY_NAMES)[number], "default_database_type">;
 export const PATH_NAMES = DIRECTORY_NAMES.filter((n) => n !== "default_database_type") as DirectoryName[];
@@ -39,9 +64,19 @@ export const PATH_NAMES = DIRECTORY_NAMES.filter((n) => n !== "default_database_
 /** html/readme/manpage accept "no" to skip installing those files. */
 /** What `make upgrade name=value` (postfix-install's CONFIG_PARAMS) accepts of those. */
 export const INSTALL_DIRECTORY_NAMES = [
-  "command_directory", "config_directory", "daemon_directory", "data_directory",
-  "html_directory", "mailq_path", "manpage_directory", "meta_directory", "newaliases_path",
-  "queue_directory", "readme_directory", "sendmail_path", "shlib_directory",
+  "command_directory",
+  "config_directory",
+  "daemon_directory",
+  "data_directory",
+  "html_directory",
+  "mailq_path",
+  "manpage_directory",
+  "meta_directory",
+  "newaliases_path",
+  "queue_directory",
+  "readme_directory",
+  "sendmail_path",
+  "shlib_directory",
 ] as const satisfies readonly DirectoryName[];
 export type InstallDirectoryName = (typeof INSTALL_DIRECTORY_NAMES)[number];
 

@@ -72,7 +72,10 @@ export function applyFamilyRules(cell: Cell, family: Family, file: string): Fami
     const hint = "such builds use `disable: [db]` with feature lmdb (default_database_type lmdb)";
     if (features.includes("bdb")) fail("features", `${what} has no Berkeley DB: drop feature \`bdb\`; ${hint}`);
     if (dbType === "hash" || dbType === "btree") {
-      fail("default_database_type", `${what} has no Berkeley DB, so default_database_type=${dbType} cannot work; use lmdb (with feature lmdb)`);
+      fail(
+        "default_database_type",
+        `${what} has no Berkeley DB, so default_database_type=${dbType} cannot work; use lmdb (with feature lmdb)`,
+      );
     }
     if (disable.includes("db")) return; // the cell already chose; checkCell checks the rest
     turnOff("db", `${what} has no Berkeley DB`);
@@ -91,20 +94,26 @@ export function applyFamilyRules(cell: Cell, family: Family, file: string): Fami
   if (family === "alpine") {
     turnOff("nis", "musl has no NIS");
     if (features.includes("cdb") || dbType === "cdb") {
-      fail(features.includes("cdb") ? "features" : "default_database_type",
-        "Alpine has no tinycdb package: drop `cdb` (use lmdb) for Alpine cells, e.g. with an `exclude`/`include` pair");
+      fail(
+        features.includes("cdb") ? "features" : "default_database_type",
+        "Alpine has no tinycdb package: drop `cdb` (use lmdb) for Alpine cells, e.g. with an `exclude`/`include` pair",
+      );
     }
     withoutBerkeleyDb("Alpine");
     const moved = o.install_directories?.shlib_directory;
     if (moved && moved !== o.compile_directories?.shlib_directory) {
       // glibc images register a moved shlib_directory with ldconfig; musl has no ldconfig.
-      fail("install_directories", "musl has no ldconfig, so a shlib_directory that differs at install time would leave the programs unable to find libpostfix-*: give the same shlib_directory in compile_directories");
+      fail(
+        "install_directories",
+        "musl has no ldconfig, so a shlib_directory that differs at install time would leave the programs unable to find libpostfix-*: give the same shlib_directory in compile_directories",
+      );
     }
   } else if (family === "fedora") {
     const el = enterpriseRelease(cell.os);
     if (el === null) {
       issues.push({
-        file, path: `cells[${cell.id}].os`,
+        file,
+        path: cell.at.os,
         message: `cell ${cell.id}: cannot tell which Enterprise Linux release \`${cell.os}\` is (NIS and Berkeley DB support depend on it): use a numbered tag such as ${imageParts(cell.os).name}:9`,
       });
     } else if (el !== undefined) {

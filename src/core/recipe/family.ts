@@ -3,9 +3,15 @@
 export type Family = "debian" | "fedora" | "alpine";
 
 const FAMILY_OF_REPO: Record<string, Family> = {
-  debian: "debian", ubuntu: "debian",
-  fedora: "fedora", rockylinux: "fedora", almalinux: "fedora", "centos": "fedora", "redhat/ubi9": "fedora",
-  "redhat/ubi10": "fedora", oraclelinux: "fedora",
+  debian: "debian",
+  ubuntu: "debian",
+  fedora: "fedora",
+  rockylinux: "fedora",
+  almalinux: "fedora",
+  centos: "fedora",
+  "redhat/ubi9": "fedora",
+  "redhat/ubi10": "fedora",
+  oraclelinux: "fedora",
   alpine: "alpine",
 };
 

@@ -20,14 +20,18 @@ export function featureBuild(feature: Feature, opts: { pcre2: boolean; saslCyrus
   switch (feature) {
     case "tls":
       return {
-        ccargs: ["-DUSE_TLS"], auxlibs: ["-lssl", "-lcrypto"], mapTypes: [],
+        ccargs: ["-DUSE_TLS"],
+        auxlibs: ["-lssl", "-lcrypto"],
+        mapTypes: [],
         packages: { debian: ["libssl-dev"], fedora: ["openssl-devel"], alpine: ["openssl-dev"] },
         // `postfix tls` and the verification's self-signed certificate use the openssl tool.
         runtimeExtras: { debian: ["openssl"], fedora: ["openssl"], alpine: ["openssl"] },
       };
     case "sasl-cyrus":
       return {
-        ccargs: ["-DUSE_SASL_AUTH", "-DUSE_CYRUS_SASL", "-I/usr/include/sasl"], auxlibs: ["-lsasl2"], mapTypes: [],
+        ccargs: ["-DUSE_SASL_AUTH", "-DUSE_CYRUS_SASL", "-I/usr/include/sasl"],
+        auxlibs: ["-lsasl2"],
+        mapTypes: [],
         packages: { debian: ["libsasl2-dev"], fedora: ["cyrus-sasl-devel"], alpine: ["cyrus-sasl-dev"] },
         runtimeExtras: { debian: ["libsasl2-modules"], fedora: ["cyrus-sasl-plain"], alpine: ["cyrus-sasl"] },
       };
@@ -37,39 +41,52 @@ export function featureBuild(feature: Feature, opts: { pcre2: boolean; saslCyrus
     case "pcre":
       // makedefs finds pcre2-config (or pcre-config) itself and sets HAS_PCRE and AUXLIBS_PCRE.
       return {
-        ccargs: [], mapTypes: ["pcre"],
+        ccargs: [],
+        mapTypes: ["pcre"],
         packages: opts.pcre2
           ? { debian: ["libpcre2-dev"], fedora: ["pcre2-devel"], alpine: ["pcre2-dev"] }
           : { debian: ["libpcre3-dev"], fedora: ["pcre-devel"], alpine: ["pcre-dev"] },
       };
     case "ldap":
       return {
-        ccargs: ["-DHAS_LDAP"], mapLibs: { name: "LDAP", libs: ["-lldap", "-llber"] }, mapTypes: ["ldap"],
+        ccargs: ["-DHAS_LDAP"],
+        mapLibs: { name: "LDAP", libs: ["-lldap", "-llber"] },
+        mapTypes: ["ldap"],
         packages: { debian: ["libldap-dev"], fedora: ["openldap-devel"], alpine: ["openldap-dev"] },
       };
     case "mysql":
       return {
-        ccargs: ["-DHAS_MYSQL", "-I/usr/include/mysql"], mapLibs: { name: "MYSQL", libs: ["-lmysqlclient"] }, mapTypes: ["mysql"],
+        ccargs: ["-DHAS_MYSQL", "-I/usr/include/mysql"],
+        mapLibs: { name: "MYSQL", libs: ["-lmysqlclient"] },
+        mapTypes: ["mysql"],
         packages: { debian: ["default-libmysqlclient-dev"], fedora: ["mariadb-connector-c-devel"], alpine: ["mariadb-connector-c-dev"] },
       };
     case "pgsql":
       return {
-        ccargs: ["-DHAS_PGSQL", "-I/usr/include/postgresql"], mapLibs: { name: "PGSQL", libs: ["-lpq"] }, mapTypes: ["pgsql"],
+        ccargs: ["-DHAS_PGSQL", "-I/usr/include/postgresql"],
+        mapLibs: { name: "PGSQL", libs: ["-lpq"] },
+        mapTypes: ["pgsql"],
         packages: { debian: ["libpq-dev"], fedora: ["libpq-devel"], alpine: ["postgresql-dev"] },
       };
     case "sqlite":
       return {
-        ccargs: ["-DHAS_SQLITE"], mapLibs: { name: "SQLITE", libs: ["-lsqlite3", "-lpthread"] }, mapTypes: ["sqlite"],
+        ccargs: ["-DHAS_SQLITE"],
+        mapLibs: { name: "SQLITE", libs: ["-lsqlite3", "-lpthread"] },
+        mapTypes: ["sqlite"],
         packages: { debian: ["libsqlite3-dev"], fedora: ["sqlite-devel"], alpine: ["sqlite-dev"] },
       };
     case "lmdb":
       return {
-        ccargs: ["-DHAS_LMDB"], mapLibs: { name: "LMDB", libs: ["-llmdb"] }, mapTypes: ["lmdb"],
+        ccargs: ["-DHAS_LMDB"],
+        mapLibs: { name: "LMDB", libs: ["-llmdb"] },
+        mapTypes: ["lmdb"],
         packages: { debian: ["liblmdb-dev"], fedora: ["lmdb-devel"], alpine: ["lmdb-dev"] },
       };
     case "cdb":
       return {
-        ccargs: ["-DHAS_CDB"], mapLibs: { name: "CDB", libs: ["-lcdb"] }, mapTypes: ["cdb"],
+        ccargs: ["-DHAS_CDB"],
+        mapLibs: { name: "CDB", libs: ["-lcdb"] },
+        mapTypes: ["cdb"],
         packages: { debian: ["libcdb-dev"], fedora: ["tinycdb-devel"], alpine: ["tinycdb-dev"] },
       };
     case "bdb":
@@ -78,7 +95,8 @@ export function featureBuild(feature: Feature, opts: { pcre2: boolean; saslCyrus
     case "mongodb":
       return {
         ccargs: ["-DHAS_MONGODB", "-I/usr/include/libmongoc-1.0", "-I/usr/include/libbson-1.0"],
-        mapLibs: { name: "MONGODB", libs: ["-lmongoc-1.0", "-lbson-1.0"] }, mapTypes: ["mongodb"],
+        mapLibs: { name: "MONGODB", libs: ["-lmongoc-1.0", "-lbson-1.0"] },
+        mapTypes: ["mongodb"],
         packages: { debian: ["libmongoc-dev"], fedora: ["mongo-c-driver-devel"], alpine: ["mongo-c-driver-dev"] },
       };
     case "eai":

@@ -41,3 +41,8 @@ export function makeRenderer(templates: Templates): Renderer {
     return text.replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   };
 }
+
+/** The build step that compiles (`make makefiles ... && make`), by its name in a build's progress. */
+export function isCompileStep(stepName: string): boolean {
+  return /(^|\] )RUN make makefiles\b/.test(stepName);
+}

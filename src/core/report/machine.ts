@@ -1,10 +1,14 @@
 // Machine-readable reports for CI: JSON (everything) and JUnit XML (one test per check).
-import type { CellResult } from "../../run/outcome.js";
-import { cellPassed } from "../../run/outcome.js";
+import type { CellResult } from "../outcome.js";
+import { cellPassed } from "../outcome.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export function jsonReport(matrix: { name: string; file: string }, results: readonly CellResult[], meta: { startedAt: string; seconds: number }) {
+export function jsonReport(
+  matrix: { name: string; file: string },
+  results: readonly CellResult[],
+  meta: { startedAt: string; seconds: number },
+) {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     matrix: matrix.name,
@@ -17,7 +21,12 @@ export function jsonReport(matrix: { name: string; file: string }, results: read
 }
 
 const esc = (s: string) =>
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 
 export function junitReport(matrixName: string, results: readonly CellResult[]): string {
   const suites = results.map((r) => {
@@ -28,7 +37,8 @@ export function junitReport(matrixName: string, results: readonly CellResult[]):
         ? `    <testcase classname="${esc(r.id)}" name="build" time="${build.seconds}"><failure message="${esc(build.message)}">${esc([build.step ?? "", ...build.lastLines].join("\n"))}</failure></testcase>`
         : `    <testcase classname="${esc(r.id)}" name="build" time="${build.kind === "built" ? build.seconds : 0}"/>`,
     );
-    if (r.verify.kind === "error") cases.push(`    <testcase classname="${esc(r.id)}" name="verify"><error message="${esc(r.verify.message)}"/></testcase>`);
+    if (r.verify.kind === "error")
+      cases.push(`    <testcase classname="${esc(r.id)}" name="verify"><error message="${esc(r.verify.message)}"/></testcase>`);
     if (r.verify.kind === "verified") {
       for (const c of r.verify.result.checks) {
         cases.push(

@@ -1,6 +1,6 @@
 // Console view of a run: one row per cell, then the details of what failed.
-import type { CellResult } from "../../run/outcome.js";
-import { cellPassed } from "../../run/outcome.js";
+import type { CellResult } from "../outcome.js";
+import { cellPassed } from "../outcome.js";
 
 /** Long compiler command lines would bury the error line. */
 const clip = (line: string) => (line.length > 240 ? `${line.slice(0, 240)} …` : line);
@@ -9,9 +9,12 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 function buildColumn(r: CellResult): string {
   switch (r.build.kind) {
-    case "built": return `built ${r.build.seconds.toFixed(1)}s`;
-    case "cached": return "cached";
-    case "failed": return "FAILED";
+    case "built":
+      return `built ${r.build.seconds.toFixed(1)}s`;
+    case "cached":
+      return "cached";
+    case "failed":
+      return "FAILED";
   }
 }
 
@@ -20,7 +23,9 @@ function checksColumn(r: CellResult): string {
   if (r.verify.kind === "error") return `ERROR ${r.verify.message.slice(0, 60)}`;
   const c = r.verify.result.checks;
   const failed = c.filter((x) => x.status === "fail");
-  return failed.length ? `${c.length - failed.length}/${c.length} FAILED: ${failed.map((f) => f.name).join(", ")}` : `${c.length}/${c.length} pass`;
+  return failed.length
+    ? `${c.length - failed.length}/${c.length} FAILED: ${failed.map((f) => f.name).join(", ")}`
+    : `${c.length}/${c.length} pass`;
 }
 
 export function formatTable(results: readonly CellResult[]): string {
@@ -34,7 +39,11 @@ export function formatTable(results: readonly CellResult[]): string {
   ]);
   const head = ["", "cell", "image", "build", "size", "checks"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const out = [line(head), ...rows.map(line)];
   const passed = results.filter(cellPassed).length;
   out.push("", `${passed} of ${results.length} cells passed`);

@@ -4,119 +4,26 @@
 // The machine typically has `deb` entries only. We never touch its apt config: the
 // lines produced here go into a private sources.list used with a private apt state.
 
-/** One file of apt configuration: its path decides the format (`*.sources` is deb822). */
-export interface AptSourceFile {
-  path: string;
-  text: string;
-}
-
-/** One (type, URI, suites) entry from either format. */
-export interface AptEntry {
-  types: string[];
-  uri: string;
-  suites: string[];
-  components: string[];
-  /** A keyring path; embedded keys are not carried over (see deriveDebSrcLines). */
-  signedBy?: string;
-}
+import { isDebianSuite, parseAptSourceFiles, splitSuite, type AptSourceFile } from "../apt/sources.js";
 
 /** Suites where Postfix releases live, for the main archive and the security archive. */
-export const POSTFIX_MAIN_SUITES: readonly string[] = [
-  "bookworm",
-  "bookworm-updates",
-  "trixie",
-  "trixie-updates",
-  "sid",
-];
+export const POSTFIX_MAIN_SUITES: readonly string[] = ["bookworm", "bookworm-updates", "trixie", "trixie-updates", "sid"];
 export const POSTFIX_SECURITY_SUITES: readonly string[] = ["bookworm-security", "trixie-security"];
 
-const DEBIAN_SUITE_RE =
-  /^(?:buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable|experimental)(?:[-/][a-z-]+)?$/;
-
-function isDebianSuite(suite: string): boolean {
-  return DEBIAN_SUITE_RE.test(suite);
-}
-
-function isSecuritySuite(suite: string): boolean {
-  return /-security$/.test(suite) || /\/updates$/.test(suite);
-}
-
-/** Parses one-line format (`deb [opts] uri suite comp...`). */
-export function parseOneLine(text: string): AptEntry[] {
-  const out: AptEntry[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/#.*$/, "").trim();
-    if (!line) continue;
-    const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)(?:\s+(.*))?$/.exec(line);
-    if (!m) continue;
-    const [, type, opts, uri, suite, comps] = m;
-    const entry: AptEntry = {
-      types: [type!],
-      uri: uri!,
-      suites: [suite!],
-      components: (comps ?? "").split(/\s+/).filter(Boolean),
-    };
-    for (const opt of (opts ?? "").trim().split(/\s+/).filter(Boolean)) {
-      const eq = opt.indexOf("=");
-      if (eq > 0 && opt.slice(0, eq).toLowerCase() === "signed-by") entry.signedBy = opt.slice(eq + 1);
-    }
-    out.push(entry);
-  }
-  return out;
-}
-
-/** Parses deb822 format (`*.sources`): stanzas of `Field: value`, continuation lines indented. */
-export function parseDeb822(text: string): AptEntry[] {
-  const out: AptEntry[] = [];
-  const stanzas: Map<string, string>[] = [];
-  let cur = new Map<string, string>();
-  let last: string | undefined;
-  const flush = () => {
-    if (cur.size) stanzas.push(cur);
-    cur = new Map();
-    last = undefined;
-  };
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s*#/.test(raw)) continue; // comment lines do not end a stanza
-    if (raw.trim() === "") {
-      flush();
-      continue;
-    }
-    if (/^\s/.test(raw)) {
-      if (last !== undefined) cur.set(last, `${cur.get(last) ?? ""}\n${raw.trim()}`);
-      continue;
-    }
-    const colon = raw.indexOf(":");
-    if (colon <= 0) continue;
-    last = raw.slice(0, colon).trim().toLowerCase();
-    cur.set(last, raw.slice(colon + 1).trim());
-  }
-  flush();
-  const words = (v: string | undefined) => (v ?? "").split(/\s+/).filter(Boolean);
-  for (const st of stanzas) {
-    const enabled = (st.get("enabled") ?? "yes").trim().toLowerCase();
-    if (enabled === "no" || enabled === "false") continue;
-    const types = words(st.get("types"));
-    const suites = words(st.get("suites"));
-    const components = words(st.get("components"));
-    const signed = st.get("signed-by")?.trim();
-    // A keyring path (or several fingerprints/paths on one line) — not an embedded key block.
-    const signedBy = signed && !signed.includes("\n") && !signed.includes("BEGIN PGP") ? signed : undefined;
-    for (const uri of words(st.get("uris"))) {
-      const e: AptEntry = { types, uri, suites, components };
-      if (signedBy) e.signedBy = signedBy.split(/\s+/).join(",");
-      out.push(e);
-    }
-  }
-  return out;
-}
-
-export function parseAptSourceFiles(files: readonly AptSourceFile[]): AptEntry[] {
-  return files.flatMap((f) => (f.path.endsWith(".sources") ? parseDeb822(f.text) : parseOneLine(f.text)));
-}
+/** URI schemes APT itself can fetch from (the private apt state is used by apt, not debootstrap). */
+const APT_URI = /^(https?|file|cdrom|mirror\+\w+|tor\+\w+):/;
 
 function normUri(uri: string): string {
   return uri.replace(/\/+$/, "");
+}
+
+/**
+ * A deb822 Signed-By as a one-line `signed-by=` value: keyring paths or fingerprints,
+ * comma-separated. An inline key block cannot be written on one line: it is dropped.
+ */
+function oneLineSignedBy(signed: string | undefined): string | undefined {
+  if (signed === undefined || signed.includes("\n") || signed.includes("BEGIN PGP")) return undefined;
+  return signed.split(/\s+/).join(",");
 }
 
 /**
@@ -134,23 +41,22 @@ export function deriveDebSrcLines(files: readonly AptSourceFile[]): string[] {
     suites: string[];
   }
   const archives: Archive[] = [];
+  const add = (uri: string, suite: string, signedBy: string | undefined) => {
+    const security = splitSuite(suite).pocket === "security";
+    let a = archives.find((x) => x.uri === uri && x.security === security);
+    if (!a) {
+      a = { uri, security, suites: [] };
+      archives.push(a);
+    }
+    if (!a.signedBy && signedBy) a.signedBy = signedBy;
+    if (!a.suites.includes(suite)) a.suites.push(suite);
+  };
   for (const e of parseAptSourceFiles(files)) {
     if (!e.types.some((t) => t === "deb" || t === "deb-src")) continue;
     const suites = e.suites.filter(isDebianSuite);
-    if (suites.length === 0) continue;
-    const uri = normUri(e.uri);
-    if (!/^(https?|file|cdrom|mirror\+\w+|tor\+\w+):/.test(uri)) continue;
-    for (const suite of suites) {
-      const security = isSecuritySuite(suite);
-      let a = archives.find((x) => x.uri === uri && x.security === security);
-      if (!a) {
-        a = { uri, security, suites: [] };
-        if (e.signedBy) a.signedBy = e.signedBy;
-        archives.push(a);
-      } else if (!a.signedBy && e.signedBy) {
-        a.signedBy = e.signedBy;
-      }
-      if (!a.suites.includes(suite)) a.suites.push(suite);
+    const signedBy = oneLineSignedBy(e.signedBy);
+    for (const uri of e.uris.map(normUri).filter((u) => APT_URI.test(u))) {
+      for (const suite of suites) add(uri, suite, signedBy);
     }
   }
   const lines: string[] = [];

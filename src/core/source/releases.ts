@@ -21,9 +21,7 @@ export function isValidVersion(version: string): boolean {
 /** Throws unless `version` is safe to put into a path, URL or command argument. */
 export function assertValidVersion(version: string): void {
   if (typeof version !== "string" || !VERSION_RE.test(version)) {
-    throw new SourceError(
-      `invalid Postfix version ${JSON.stringify(version)}: expected something like 3.10.13`,
-    );
+    throw new SourceError(`invalid Postfix version ${JSON.stringify(version)}: expected something like 3.10.13`);
   }
 }
 
@@ -43,9 +41,7 @@ export function tarballName(version: string): string {
 }
 
 export function knownSha256(version: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(KNOWN_RELEASES, version)
-    ? KNOWN_RELEASES[version]
-    : undefined;
+  return Object.hasOwn(KNOWN_RELEASES, version) ? KNOWN_RELEASES[version] : undefined;
 }
 
 /**
@@ -55,8 +51,7 @@ export function knownSha256(version: string): string | undefined {
 export function expectedSha256(req: { version: string; sha256?: string | undefined }): string {
   assertValidVersion(req.version);
   const known = knownSha256(req.version);
-  const given =
-    req.sha256 === undefined ? undefined : normalizeSha256(req.sha256, `sha256 for Postfix ${req.version}`);
+  const given = req.sha256 === undefined ? undefined : normalizeSha256(req.sha256, `sha256 for Postfix ${req.version}`);
   if (given !== undefined && known !== undefined && given !== known) {
     throw new SourceError(
       `sha256 given for Postfix ${req.version} (${given}) differs from the known release checksum (${known})`,

@@ -94,7 +94,8 @@ export const expandMailVersion = (value: string, version: string): string => val
 /** The checks a scenario gets, in the order they run. */
 export function checksForScenario(s: Pick<UpgradeScenario, "from" | "to" | "apply">): UpgradeCheck[] {
   const out: UpgradeCheck[] = [];
-  const add = (id: CheckId, phase: Phase, expect?: string) => out.push({ id, title: CHECK_TITLES[id], phase, ...(expect !== undefined ? { expect } : {}) });
+  const add = (id: CheckId, phase: Phase, expect?: string) =>
+    out.push({ id, title: CHECK_TITLES[id], phase, ...(expect !== undefined ? { expect } : {}) });
   const from = s.from;
   const to = s.to;
   add("from-running", "before", from.recipe.version);
@@ -162,9 +163,15 @@ export function verdictOf(r: Pick<ScenarioResult, "checks" | "error" | "expect">
       : { outcome, asExpected: false, reason: r.error ? `did not complete: ${r.error}` : `failed: ${failed.join(", ")}` };
   }
   if (outcome === "pass") return { outcome, asExpected: false, reason: "expected to fail, but every check passed" };
-  if (r.error && breaks.length > 0) return { outcome, asExpected: false, reason: `expected ${breaks.join(", ")} to fail, but the scenario did not complete: ${r.error}` };
+  if (r.error && breaks.length > 0)
+    return { outcome, asExpected: false, reason: `expected ${breaks.join(", ")} to fail, but the scenario did not complete: ${r.error}` };
   const missing = breaks.filter((b) => !failed.includes(b));
-  if (missing.length > 0) return { outcome, asExpected: false, reason: `expected ${missing.join(", ")} to fail; failed instead: ${failed.join(", ") || r.error}` };
+  if (missing.length > 0)
+    return {
+      outcome,
+      asExpected: false,
+      reason: `expected ${missing.join(", ")} to fail; failed instead: ${failed.join(", ") || r.error}`,
+    };
   return { outcome, asExpected: true, reason: `failed as expected: ${failed.join(", ") || r.error}` };
 }
 
@@ -173,5 +180,13 @@ export interface ScenarioReport extends ScenarioResult {
   description?: string;
   breaks: string[];
   verdict: Verdict;
-  files: { dir: string; fromDockerfile: string; toDockerfile: string; fromBuildLog: string; toBuildLog: string; makeUpgradeLog: string; containerLog: string };
+  files: {
+    dir: string;
+    fromDockerfile: string;
+    toDockerfile: string;
+    fromBuildLog: string;
+    toBuildLog: string;
+    makeUpgradeLog: string;
+    containerLog: string;
+  };
 }

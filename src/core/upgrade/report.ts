@@ -30,7 +30,11 @@ export function formatUpgradeTable(results: readonly ScenarioReport[]): string {
     checksCol(r),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const ok = results.filter((r) => r.verdict.asExpected).length;
   return [line(head), ...rows.map(line), "", `${ok} of ${results.length} scenarios as expected`].join("\n");
 }
@@ -44,7 +48,9 @@ export function formatUpgradeDetails(results: readonly ScenarioReport[]): string
   for (const r of results) {
     const failed = r.checks.filter((c) => c.status === "fail");
     if (failed.length === 0 && !r.error && r.verdict.asExpected) continue;
-    out.push(`--- ${r.name}: ${r.from.version} -> ${r.to.version}, ${r.apply}, expected to ${r.expect}: ${r.verdict.asExpected ? "as expected" : "NOT AS EXPECTED"} (${r.verdict.reason})`);
+    out.push(
+      `--- ${r.name}: ${r.from.version} -> ${r.to.version}, ${r.apply}, expected to ${r.expect}: ${r.verdict.asExpected ? "as expected" : "NOT AS EXPECTED"} (${r.verdict.reason})`,
+    );
     if (r.error) out.push(`  error: ${r.error}`);
     for (const c of failed) out.push(`  FAIL  ${c.id}: ${c.detail}`);
     if (!r.verdict.asExpected) {

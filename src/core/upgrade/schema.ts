@@ -2,7 +2,7 @@
 // Sides use the matrix vocabulary: `postfix` as in axes.postfix, `options` as an option set.
 import { z } from "zod";
 import { osTarget } from "../matrix/schema.js";
-import { slug } from "../matrix/values.js";
+import { repositoryName, slug } from "../matrix/values.js";
 
 export const APPLY_MODES = ["reload", "restart"] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
@@ -18,9 +18,7 @@ export const upgradeSide = z.strictObject({
 });
 
 const parameterName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a main.cf parameter name (lower-case letters, digits, _)");
-const parameterValue = z
-  .string()
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must be one line without control characters");
+const parameterValue = z.string().refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must be one line without control characters");
 
 export const upgradeScenario = z.strictObject({
   name: slug,
@@ -40,7 +38,8 @@ export const upgradeScenario = z.strictObject({
 export type UpgradeScenarioInput = z.infer<typeof upgradeScenario>;
 
 export const upgradeFile = z.strictObject({
-  name: slug.optional(),
+  /** The image repository's last component, like a matrix name. */
+  name: repositoryName.optional(),
   description: z.string().optional(),
   scenarios: z.array(z.unknown()).min(1, "an upgrade file needs at least one scenario"),
 });

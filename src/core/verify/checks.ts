@@ -36,7 +36,8 @@ export function buildRecordFor(makefiles: readonly string[]): BuildRecordLine[] 
     const value = word.slice(i + 1);
     // makedefs.out opens with a summary of what `make makefiles` was given, AUXLIBS_* included
     // (without dynamicmaps they are merged into SYSLIBS below it, so only the summary has them).
-    if (["CCARGS", "AUXLIBS", "shared", "dynamicmaps", "pie"].includes(name) || name.startsWith("AUXLIBS_")) out.push({ how: "summary", name, value });
+    if (["CCARGS", "AUXLIBS", "shared", "dynamicmaps", "pie"].includes(name) || name.startsWith("AUXLIBS_"))
+      out.push({ how: "summary", name, value });
     else if (["OPT", "DEBUG", "SHLIB_CFLAGS", "SHLIB_RPATH"].includes(name)) out.push({ how: "line", name, value });
     else if (name === "SHLIB_SUFFIX") out.push({ how: "line", name: "LIB_SUFFIX", value });
     else if (name === "CC" || name === "WARN") out.push({ how: "prefix", name, value });

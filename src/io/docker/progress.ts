@@ -21,11 +21,24 @@ function buildkitStatus(): protobuf.Type {
   return statusType;
 }
 
-interface Timestamp { seconds?: unknown; nanos?: number }
-interface Vertex { digest: string; name: string; cached: boolean; started?: Timestamp | null; completed?: Timestamp | null; error: string }
+interface Timestamp {
+  seconds?: unknown;
+  nanos?: number;
+}
+interface Vertex {
+  digest: string;
+  name: string;
+  cached: boolean;
+  started?: Timestamp | null;
+  completed?: Timestamp | null;
+  error: string;
+}
 
 const toSeconds = (t: Timestamp) => Number(String(t.seconds ?? 0)) + (t.nanos ?? 0) / 1e9;
-interface VertexLog { vertex: string; msg: Uint8Array }
+interface VertexLog {
+  vertex: string;
+  msg: Uint8Array;
+}
 
 /** Turns one JSON line of the build stream into events. */
 export function parseBuildLine(line: string): BuildEvent[] {
@@ -57,14 +70,22 @@ export function parseBuildLine(line: string): BuildEvent[] {
 
 function decodeTrace(aux: string): BuildEvent[] {
   const msg = buildkitStatus().toObject(buildkitStatus().decode(Buffer.from(aux, "base64")), { defaults: true }) as {
-    vertexes: Vertex[]; logs: VertexLog[];
+    vertexes: Vertex[];
+    logs: VertexLog[];
   };
   const out: BuildEvent[] = [];
   for (const v of msg.vertexes) {
     const state = v.error ? "error" : v.cached ? "cached" : v.completed ? "done" : v.started ? "started" : undefined;
     const seconds = v.started && v.completed ? Math.max(0, toSeconds(v.completed) - toSeconds(v.started)) : undefined;
     if (state) {
-      out.push({ kind: "step", id: v.digest, name: v.name, state, ...(v.error ? { error: v.error } : {}), ...(seconds !== undefined && state !== "started" ? { seconds } : {}) });
+      out.push({
+        kind: "step",
+        id: v.digest,
+        name: v.name,
+        state,
+        ...(v.error ? { error: v.error } : {}),
+        ...(seconds !== undefined && state !== "started" ? { seconds } : {}),
+      });
     }
   }
   for (const l of msg.logs) {

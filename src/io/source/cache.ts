@@ -75,7 +75,13 @@ export async function lookupCache(
   }
   const hit: CacheHit = { path: file, bytes: got.bytes };
   const sig = `${file}.asc`;
-  if (await stat(sig).then((s) => s.isFile(), () => false)) hit.signaturePath = sig;
+  if (
+    await stat(sig).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    hit.signaturePath = sig;
   return hit;
 }
 

@@ -1,13 +1,14 @@
 // Fallback: fetch postfix_<version>.orig.tar.gz (byte-identical to upstream's tarball)
 // from Debian's source archive, through apt, with a private apt state under the cache
 // dir. The system's apt configuration is only read (to derive deb-src lines), never
-// changed. Commands run with execFile (no shell) and only validated arguments.
+// changed. Commands run without a shell and with only validated arguments.
 
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { deriveDebSrcLines, debianVersionsFor, type AptSourceFile } from "../../core/source/debian-sources.js";
+import { deriveDebSrcLines, debianVersionsFor } from "../../core/source/debian-sources.js";
 import { assertValidVersion, tarballName } from "../../core/source/releases.js";
+import { readAptSourceFiles } from "../apt/read-sources.js";
+import { describeExit, runCapture, type Captured } from "../exec/exec.js";
 import { cacheTempPath, placeInCache, type CacheHit } from "./cache.js";
 
 export interface DebianFetchOptions {
@@ -22,53 +23,27 @@ export interface DebianFetchOptions {
   maxListAgeMs?: number;
 }
 
-export type DebianResult =
-  | { ok: true; hit: CacheHit; debianVersion: string }
-  | { ok: false; reasons: string[] };
+export type DebianResult = { ok: true; hit: CacheHit; debianVersion: string } | { ok: false; reasons: string[] };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  enoent: boolean;
+function run(cmd: string, args: string[], cwd?: string): Promise<Captured> {
+  return runCapture(cmd, args, { cwd, env: { LC_ALL: "C", DEBIAN_FRONTEND: "noninteractive" } });
 }
 
-function run(cmd: string, args: string[], cwd?: string): Promise<ExecResult> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C", DEBIAN_FRONTEND: "noninteractive" } },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
-        resolve({
-          code: e ? (typeof e.code === "number" ? e.code : -1) : 0,
-          stdout: String(stdout ?? ""),
-          stderr: String(stderr ?? "") || (e && typeof e.code !== "number" ? e.message : ""),
-          enoent: e?.code === "ENOENT",
-        });
-      },
-    );
-  });
+/** What went wrong, for a reason: the end of stderr, or why the program could not run. */
+function failure(r: Captured): string {
+  return lastLines(r.stderr) || (r.error?.message ?? "");
 }
 
-/** Reads sources.list, sources.list.d/*.list and sources.list.d/*.sources under aptRoot. */
-export async function readAptSourceFiles(aptRoot: string): Promise<AptSourceFile[]> {
-  const files: AptSourceFile[] = [];
-  const main = path.join(aptRoot, "sources.list");
-  const text = await readFile(main, "utf8").catch(() => undefined);
-  if (text !== undefined) files.push({ path: main, text });
-  const dir = path.join(aptRoot, "sources.list.d");
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names.sort()) {
-    if (!name.endsWith(".list") && !name.endsWith(".sources")) continue;
-    const p = path.join(dir, name);
-    const t = await readFile(p, "utf8").catch(() => undefined);
-    if (t !== undefined) files.push({ path: p, text: t });
+/** Swallows ENOENT only: a missing file is an answer, any other error is not. */
+async function ifExists<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
-  return files;
 }
 
 function lastLines(s: string, n = 3): string {
@@ -88,29 +63,18 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
-export async function fetchFromDebian(
-  version: string,
-  sha256: string,
-  opts: DebianFetchOptions,
-): Promise<DebianResult> {
+export async function fetchFromDebian(version: string, sha256: string, opts: DebianFetchOptions): Promise<DebianResult> {
   assertValidVersion(version);
   return serialized(() => fetchFromDebianNow(version, sha256, opts));
 }
 
-async function fetchFromDebianNow(
-  version: string,
-  sha256: string,
-  opts: DebianFetchOptions,
-): Promise<DebianResult> {
-  const log = opts.log ?? (() => {});
+async function fetchFromDebianNow(version: string, sha256: string, opts: DebianFetchOptions): Promise<DebianResult> {
   const aptGet = opts.aptGet ?? "apt-get";
-  const aptCache = opts.aptCache ?? "apt-cache";
   const aptRoot = opts.aptRoot ?? "/etc/apt";
-  const reasons: string[] = [];
 
   const probe = await run(aptGet, ["--version"]);
   if (probe.enoent || probe.code !== 0) {
-    return { ok: false, reasons: [`debian: ${aptGet} is not available${probe.enoent ? "" : `: ${lastLines(probe.stderr)}`}`] };
+    return { ok: false, reasons: [`debian: ${aptGet} is not available${probe.enoent ? "" : `: ${failure(probe)}`}`] };
   }
 
   const lines = deriveDebSrcLines(await readAptSourceFiles(aptRoot));
@@ -118,6 +82,34 @@ async function fetchFromDebianNow(
     return { ok: false, reasons: [`debian: no Debian archive found in the apt configuration under ${aptRoot}`] };
   }
 
+  const state = await privateAptState(opts, aptRoot, lines);
+  const reasons: string[] = [];
+  const candidates = await findCandidates(version, state, opts, reasons);
+  if (candidates.length === 0) {
+    reasons.push(
+      `debian: no postfix source package with upstream version ${version} in ${lines.length} deb-src suites (${[
+        ...new Set(lines.map((l) => l.split(/\s+/).at(-2))),
+      ].join(", ")})`,
+    );
+    return { ok: false, reasons };
+  }
+  for (const debVersion of candidates) {
+    const placed = await downloadOrig(version, sha256, debVersion, state, opts, reasons);
+    if (placed) return { ok: true, hit: placed, debianVersion: debVersion };
+  }
+  return { ok: false, reasons };
+}
+
+/** The private apt state under the cache dir, and whether its lists need an update. */
+interface AptState {
+  /** `-o` options pointing apt at the private state (and nothing of the machine's). */
+  aptOpts: string[];
+  listsDir: string;
+  stamp: string;
+  stale: boolean;
+}
+
+async function privateAptState(opts: DebianFetchOptions, aptRoot: string, lines: string[]): Promise<AptState> {
   const aptDir = path.join(opts.cacheDir, "apt");
   const sourcesList = path.join(aptDir, "sources.list");
   const listsDir = path.join(aptDir, "lists");
@@ -127,85 +119,101 @@ async function fetchFromDebianNow(
   await mkdir(path.join(cacheDir, "archives", "partial"), { recursive: true });
 
   const content = `# Generated by postfix-matrix from ${aptRoot}; private to this cache.\n${lines.join("\n")}\n`;
-  const previous = await readFile(sourcesList, "utf8").catch(() => undefined);
+  const previous = await ifExists(readFile(sourcesList, "utf8"));
   let stale = previous !== content;
   if (stale) await writeFile(sourcesList, content);
   if (!stale) {
-    const st = await stat(stamp).catch(() => undefined);
+    const st = await ifExists(stat(stamp));
     stale = !st || Date.now() - st.mtimeMs > (opts.maxListAgeMs ?? DAY_MS);
   }
 
   const aptOpts = [
-    "-o", `Dir::Etc::SourceList=${sourcesList}`,
-    "-o", "Dir::Etc::SourceParts=/dev/null",
-    "-o", `Dir::State::Lists=${listsDir}`,
-    "-o", `Dir::Cache=${cacheDir}`,
-    "-o", "Debug::NoLocking=1",
-    "-o", "APT::Get::List-Cleanup=0",
+    "-o",
+    `Dir::Etc::SourceList=${sourcesList}`,
+    "-o",
+    "Dir::Etc::SourceParts=/dev/null",
+    "-o",
+    `Dir::State::Lists=${listsDir}`,
+    "-o",
+    `Dir::Cache=${cacheDir}`,
+    "-o",
+    "Debug::NoLocking=1",
+    "-o",
+    "APT::Get::List-Cleanup=0",
     "-q",
   ];
+  return { aptOpts, listsDir, stamp, stale };
+}
 
+/** Debian versions of postfix `version` in the private lists, updating them when stale or when none is found. */
+async function findCandidates(version: string, state: AptState, opts: DebianFetchOptions, reasons: string[]): Promise<string[]> {
+  const log = opts.log ?? (() => {});
+  const aptGet = opts.aptGet ?? "apt-get";
+  const aptCache = opts.aptCache ?? "apt-cache";
   let updated = false;
-  const update = async (): Promise<boolean> => {
-    log(`debian: apt-get update (private lists in ${listsDir})`);
+  const update = async (): Promise<void> => {
+    log(`debian: apt-get update (private lists in ${state.listsDir})`);
     const t0 = Date.now();
-    const r = await run(aptGet, [...aptOpts, "update"]);
+    const r = await run(aptGet, [...state.aptOpts, "update"]);
     updated = true;
-    log(`debian: apt-get update finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (exit ${r.code})`);
+    log(`debian: apt-get update finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (${describeExit(r)})`);
     if (r.code !== 0) {
       // Some suites may be missing on a mirror; apt still writes the lists it got.
-      reasons.push(`debian: apt-get update exited ${r.code}: ${lastLines(r.stderr)}`);
+      reasons.push(`debian: apt-get update failed (${describeExit(r)}): ${failure(r)}`);
     }
-    await writeFile(stamp, `${new Date().toISOString()}\n`);
-    return r.code === 0;
+    await writeFile(state.stamp, `${new Date().toISOString()}\n`);
   };
   const find = async (): Promise<string[]> => {
-    const r = await run(aptCache, [...aptOpts, "showsrc", "postfix"]);
+    const r = await run(aptCache, [...state.aptOpts, "showsrc", "postfix"]);
     return r.code === 0 ? debianVersionsFor(r.stdout, version) : [];
   };
 
-  if (stale) await update();
+  if (state.stale) await update();
   let candidates = await find();
   if (candidates.length === 0 && !updated) {
     log(`debian: postfix ${version} not in the cached lists; refreshing them`);
     await update();
     candidates = await find();
   }
-  if (candidates.length === 0) {
-    reasons.push(
-      `debian: no postfix source package with upstream version ${version} in ${lines.length} deb-src suites (${[
-        ...new Set(lines.map((l) => l.split(/\s+/).at(-2))),
-      ].join(", ")})`,
-    );
-    return { ok: false, reasons };
-  }
+  return candidates;
+}
 
+/** `apt-get source --download-only postfix=<debVersion>`, then its orig tarball (and signature) into the cache. */
+async function downloadOrig(
+  version: string,
+  sha256: string,
+  debVersion: string,
+  state: AptState,
+  opts: DebianFetchOptions,
+  reasons: string[],
+): Promise<CacheHit | undefined> {
+  const log = opts.log ?? (() => {});
+  const aptGet = opts.aptGet ?? "apt-get";
   const orig = `postfix_${version}.orig.tar.gz`;
-  for (const debVersion of candidates) {
-    await mkdir(path.join(opts.cacheDir, "sources", "tmp"), { recursive: true });
-    const work = await mkdtemp(path.join(opts.cacheDir, "sources", "tmp", "apt-"));
-    try {
-      log(`debian: apt-get source --download-only postfix=${debVersion}`);
-      const r = await run(aptGet, [...aptOpts, "--only-source", "--download-only", "source", `postfix=${debVersion}`], work);
-      const origPath = path.join(work, orig);
-      const have = await stat(origPath).then((s) => s.isFile(), () => false);
-      if (r.code !== 0 || !have) {
-        reasons.push(`debian: apt-get source postfix=${debVersion} failed (exit ${r.code}): ${lastLines(r.stderr)}`);
-        continue;
-      }
-      const tmp = await cacheTempPath(opts.cacheDir, tarballName(version));
-      await rename(origPath, tmp);
-      let sig: string | undefined;
-      if (await stat(`${origPath}.asc`).then((s) => s.isFile(), () => false)) {
-        sig = await cacheTempPath(opts.cacheDir, `${tarballName(version)}.asc`);
-        await rename(`${origPath}.asc`, sig);
-      }
-      const placed = await placeInCache(opts.cacheDir, version, sha256, tmp, sig);
-      if (placed.ok) return { ok: true, hit: placed.hit, debianVersion: debVersion };
-      reasons.push(`debian: ${orig} from ${debVersion}: ${placed.reason}`);
-    } finally {
-      await rm(work, { recursive: true, force: true });
+  await mkdir(path.join(opts.cacheDir, "sources", "tmp"), { recursive: true });
+  const work = await mkdtemp(path.join(opts.cacheDir, "sources", "tmp", "apt-"));
+  try {
+    log(`debian: apt-get source --download-only postfix=${debVersion}`);
+    const args = [...state.aptOpts, "--only-source", "--download-only", "source", `postfix=${debVersion}`];
+    const r = await run(aptGet, args, work);
+    const origPath = path.join(work, orig);
+    const have = (await ifExists(stat(origPath)))?.isFile() ?? false;
+    if (r.code !== 0 || !have) {
+      reasons.push(`debian: apt-get source postfix=${debVersion} failed (${describeExit(r)}): ${failure(r)}`);
+      return undefined;
     }
+    const tmp = await cacheTempPath(opts.cacheDir, tarballName(version));
+    await rename(origPath, tmp);
+    let sig: string | undefined;
+    if ((await ifExists(stat(`${origPath}.asc`)))?.isFile()) {
+      sig = await cacheTempPath(opts.cacheDir, `${tarballName(version)}.asc`);
+      await rename(`${origPath}.asc`, sig);
+    }
+    const placed = await placeInCache(opts.cacheDir, version, sha256, tmp, sig);
+    if (placed.ok) return placed.hit;
+    reasons.push(`debian: ${orig} from ${debVersion}: ${placed.reason}`);
+    return undefined;
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  return { ok: false, reasons };
 }

@@ -63,9 +63,7 @@ export interface MirrorFetchOptions {
   log?: (line: string) => void;
 }
 
-export type MirrorResult =
-  | { ok: true; hit: CacheHit; url: string }
-  | { ok: false; reasons: string[] };
+export type MirrorResult = { ok: true; hit: CacheHit; url: string } | { ok: false; reasons: string[] };
 
 function describe(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -74,12 +72,7 @@ function describe(err: unknown, timeoutMs: number): string {
   return cause ? `${e?.message ?? String(err)} (${cause})` : (e?.message ?? String(err));
 }
 
-async function download(
-  url: string,
-  dest: string,
-  fetchImpl: typeof fetch,
-  signal: AbortSignal,
-): Promise<void> {
+async function download(url: string, dest: string, fetchImpl: typeof fetch, signal: AbortSignal): Promise<void> {
   const res = await fetchImpl(url, { signal, redirect: "follow" });
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => {});

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CheckSpec } from "../../core/verify/checks.js";
-import type { VerifyResult } from "./verify.js";
+import type { VerifyResult } from "../../core/outcome.js";
 
 export class VerifyCache {
   constructor(private readonly dir: string) {}

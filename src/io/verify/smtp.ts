@@ -1,6 +1,9 @@
 // SMTP from the host to a container's mapped port, through nodemailer.
 import nodemailer from "nodemailer";
 
+/** The name the test client says HELO with, and the domain of its senders. */
+export const CLIENT_DOMAIN = "client.postfix-matrix.test";
+
 export interface SmtpTarget {
   host: string;
   port: number;
@@ -26,7 +29,7 @@ export async function sendMail(
     requireTLS: Boolean(opts.requireTLS),
     // The verification container's certificate is self-signed, made at start.
     tls: { rejectUnauthorized: false },
-    name: "client.postfix-matrix.test",
+    name: CLIENT_DOMAIN,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,

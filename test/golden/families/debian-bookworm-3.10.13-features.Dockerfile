@@ -41,12 +41,13 @@ FROM debian:bookworm AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
 RUN rm -f /etc/apt/apt.conf.d/docker-clean \
  && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
-RUN --mount=type=bind,from=build,source=/usr/src/postfix/.runtime-packages,target=/tmp/runtime-packages \
-    --mount=type=cache,id=apt-cache-debian-bookworm,target=/var/cache/apt,sharing=locked \
+# Runtime libraries known from the recipe (release + features): this layer needs no compile,
+# so it is built beside it and shared by every cell with the same base image and features.
+RUN --mount=type=cache,id=apt-cache-debian-bookworm,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,id=apt-lists-debian-bookworm,target=/var/lib/apt/lists,sharing=locked \
     apt-get update \
- && apt-get install -y --no-install-recommends netbase $(cat /tmp/runtime-packages) \
-      libsasl2-modules
+ && apt-get install -y --no-install-recommends netbase \
+      libcdb1 libdb5.3 libldap-2.5-0 liblmdb0 libmariadb3 libnsl2 libpq5 libsasl2-2 libsasl2-modules libsqlite3-0
 # INSTALL 6.2: the account and group exist before installation.
 RUN groupadd --system postdrop \
  && useradd --system --user-group --home-dir /var/spool/postfix --no-create-home \
@@ -55,7 +56,10 @@ RUN groupadd --system postdrop \
 # built (the install target sets LD_LIBRARY_PATH to it); nothing of either stays in a layer.
 RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
     --mount=type=bind,from=build,source=/usr/src/postfix,target=/usr/src/postfix,rw \
-    cd /usr/src/postfix && make upgrade
+    cd /usr/src/postfix \
+ && missing=$(for p in $(cat .runtime-packages); do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \
+ && { [ -z "$missing" ] || { echo "postfix-matrix: the programs link to packages the recipe did not install:" $missing >&2; exit 1; }; } \
+ && make upgrade
 # INSTALL 10.8: an aliases file and its database. The bind mount leaves an empty directory.
 RUN rmdir /usr/src/postfix 2>/dev/null; \
     printf 'postmaster: root\n' > /etc/aliases \

@@ -39,12 +39,13 @@ FROM ubuntu:24.04 AS runtime
 ARG DEBIAN_FRONTEND=noninteractive
 RUN rm -f /etc/apt/apt.conf.d/docker-clean \
  && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
-RUN --mount=type=bind,from=build,source=/usr/src/postfix/.runtime-packages,target=/tmp/runtime-packages \
-    --mount=type=cache,id=apt-cache-ubuntu-24.04,target=/var/cache/apt,sharing=locked \
+# Runtime libraries known from the recipe (release + features): this layer needs no compile,
+# so it is built beside it and shared by every cell with the same base image and features.
+RUN --mount=type=cache,id=apt-cache-ubuntu-24.04,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,id=apt-lists-ubuntu-24.04,target=/var/lib/apt/lists,sharing=locked \
     apt-get update \
- && apt-get install -y --no-install-recommends netbase $(cat /tmp/runtime-packages) \
-      libsasl2-modules openssl
+ && apt-get install -y --no-install-recommends netbase \
+      libdb5.3t64 libldap2 libnsl2 libsasl2-2 libsasl2-modules libssl3t64 openssl
 # INSTALL 6.2: the account and group exist before installation.
 RUN groupadd --system postdrop \
  && useradd --system --user-group --home-dir /var/spool/postfix --no-create-home \
@@ -53,7 +54,10 @@ RUN groupadd --system postdrop \
 # built (the install target sets LD_LIBRARY_PATH to it); nothing of either stays in a layer.
 RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
     --mount=type=bind,from=build,source=/usr/src/postfix,target=/usr/src/postfix,rw \
-    cd /usr/src/postfix && make upgrade \
+    cd /usr/src/postfix \
+ && missing=$(for p in $(cat .runtime-packages); do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \
+ && { [ -z "$missing" ] || { echo "postfix-matrix: the programs link to packages the recipe did not install:" $missing >&2; exit 1; }; } \
+ && make upgrade \
       config_directory=/etc/postfix \
       html_directory=no \
       readme_directory=/usr/share/doc/postfix-MAIL_VERSION \

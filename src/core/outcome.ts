@@ -1,5 +1,26 @@
-import type { CheckResult, VerifyResult } from "../io/verify/verify.js";
-import type { StepTiming } from "../io/docker/engine.js";
+// What a cell came to: the build, the verification and each check. Pure data, shared by
+// the run (which produces it) and the reports (which format it).
+
+export interface StepTiming {
+  name: string;
+  seconds: number;
+  cached: boolean;
+}
+
+export interface CheckResult {
+  name: string;
+  status: "pass" | "fail";
+  detail: string;
+}
+
+export interface VerifyResult {
+  checks: CheckResult[];
+  /** Container start until Postfix logged `daemon started`. */
+  startupSeconds: number;
+  seconds: number;
+  /** Taken from the verification cache rather than run now. */
+  cached?: boolean;
+}
 
 export type BuildOutcome =
   | { kind: "built"; imageId: string; seconds: number; size: number; steps?: StepTiming[] }
@@ -20,8 +41,6 @@ export interface CellResult {
   logFile: string;
   dockerfile: string;
 }
-
-export type { CheckResult };
 
 export function cellPassed(r: CellResult): boolean {
   if (r.build.kind === "failed") return false;

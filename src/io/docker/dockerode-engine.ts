@@ -1,0 +1,141 @@
+// The one adapter over dockerode: nothing else in the product talks to the Engine API.
+import type { Readable } from "node:stream";
+import Docker from "dockerode";
+import type { StepTiming } from "../../core/outcome.js";
+import { EnvironmentError } from "../../errors.js";
+import { BuildTracker } from "./build-stream.js";
+import { BuildFailed, type BuildRequest, type Engine, type HelperRun, type ImageInfo, type ImageSummary } from "./engine.js";
+import { parseBuildLine } from "./progress.js";
+import { demux, jsonLines, readJsonLines } from "./streams.js";
+
+const ENGINE_HINT = "start one with `npm run engine:up` (installs Debian's docker.io and starts dockerd as root), or set DOCKER_HOST";
+
+const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+/** Runs `fn`; an Engine API 404 (no such image, volume, container) is `undefined`. */
+async function unless404<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (statusOf(e) === 404) return undefined;
+    throw e;
+  }
+}
+
+export class DockerodeEngine implements Engine {
+  private readonly docker: Docker;
+  readonly endpoint: string;
+
+  constructor(opts?: Docker.DockerOptions) {
+    // Without options dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH/DOCKER_TLS_VERIFY) itself.
+    this.docker = new Docker(opts);
+    this.endpoint = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  }
+
+  async ping(): Promise<{ version: string; apiVersion: string }> {
+    try {
+      await this.docker.ping();
+      const v = await this.docker.version();
+      return { version: v.Version, apiVersion: v.ApiVersion };
+    } catch (e) {
+      throw new EnvironmentError(`no Docker engine answers (${this.endpoint}): ${(e as Error).message}`, ENGINE_HINT);
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    const i = await unless404(() => this.docker.getImage(ref).inspect());
+    return i && { id: i.Id, size: i.Size, created: i.Created, labels: i.Config?.Labels ?? {} };
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.inspectImage(ref)) !== undefined;
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await unless404(() => this.docker.getImage(ref).remove({ force: true }));
+  }
+
+  async listImages(filter: { label?: string[]; dangling?: boolean }): Promise<ImageSummary[]> {
+    const filters: Record<string, string[]> = {};
+    if (filter.label) filters.label = filter.label;
+    if (filter.dangling !== undefined) filters.dangling = [String(filter.dangling)];
+    const list = await this.docker.listImages({ filters } as object);
+    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>") }));
+  }
+
+  async importRootfs(tar: NodeJS.ReadableStream, ref: string, changes: string[]): Promise<{ imageId: string }> {
+    const [repo, tag] = splitRef(ref);
+    const stream = (await this.docker.importImage(tar as Readable, { repo, tag, changes } as object)) as unknown as NodeJS.ReadableStream;
+    for (const l of await readJsonLines(stream)) {
+      const e = parseBuildLine(l).find((x) => x.kind === "error");
+      if (e && e.kind === "error") throw new EnvironmentError(`docker import of ${ref} failed: ${e.message}`);
+    }
+    const info = await this.inspectImage(ref);
+    if (!info) throw new EnvironmentError(`docker import of ${ref} reported success but the image is missing`);
+    return { imageId: info.id };
+  }
+
+  async build(req: BuildRequest): Promise<{ imageId: string; steps: StepTiming[] }> {
+    const opts: Record<string, unknown> = { t: req.tag, rm: true, forcerm: true, labels: req.labels ?? {} };
+    if (req.builder === "buildkit") opts.version = "2";
+    if (req.target) opts.target = req.target;
+    if (req.noCache) opts.nocache = true;
+    if (req.signal) opts.abortSignal = req.signal;
+    const stream = (await this.docker.buildImage(
+      req.context as unknown as NodeJS.ReadableStream,
+      opts as Docker.ImageBuildOptions,
+    )) as NodeJS.ReadableStream;
+    const track = new BuildTracker();
+    for await (const line of jsonLines(stream, req.signal)) {
+      for (const e of parseBuildLine(line)) {
+        req.onEvent?.(e);
+        track.add(e);
+      }
+    }
+    const failure = track.failed();
+    if (failure) throw failure;
+    const info = await this.inspectImage(req.tag);
+    if (!info) throw new BuildFailed("the build stream ended without an image", undefined, track.lastLines());
+    return { imageId: track.imageId || info.id, steps: track.stepTimings() };
+  }
+
+  async pruneBuildCache(): Promise<number> {
+    await this.docker.pruneBuilder({ all: true } as object);
+    const df = (await this.docker.df()) as { BuildCache?: unknown[] };
+    return df.BuildCache?.length ?? 0;
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.docker.createVolume({ Name: name, Labels: labels });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await unless404(() => this.docker.getVolume(name).remove({ force: true }));
+  }
+
+  async runHelper(run: HelperRun): Promise<{ exitCode: number; output: string }> {
+    const c = await this.docker.createContainer({
+      Image: run.image,
+      Cmd: run.cmd,
+      Labels: run.labels ?? {},
+      HostConfig: { Binds: run.binds ?? [] },
+    });
+    try {
+      await c.start();
+      const r = (await c.wait()) as { StatusCode: number };
+      return { exitCode: r.StatusCode, output: await this.containerLogs(c.id) };
+    } finally {
+      await c.remove({ force: true });
+    }
+  }
+
+  async containerLogs(id: string): Promise<string> {
+    const raw = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false });
+    return demux(raw as unknown as Buffer);
+  }
+}
+
+function splitRef(ref: string): [string, string] {
+  const i = ref.lastIndexOf(":");
+  return i > ref.lastIndexOf("/") ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, "latest"];
+}

@@ -1,0 +1,118 @@
+// The one way a Postfix container for checks is started (image verification and upgrade
+// scenarios alike). Safety is set before Postfix starts: every transport but local is
+// `error`, so nothing is ever delivered outward; SMTP goes only to the mapped port.
+import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import type { Engine } from "../docker/engine.js";
+import type { SmtpTarget } from "./smtp.js";
+
+/** The local user whose mailbox receives every test mail. */
+export const MAILBOX_USER = "pmcheck";
+
+export interface Exec {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** What a check needs of a running Postfix: a shell and the SMTP port. */
+export interface PostfixShell {
+  readonly hostname: string;
+  /** `sh -c cmd` in the container; stdout and stderr trimmed. */
+  sh(cmd: string): Promise<Exec>;
+  smtpTarget(): SmtpTarget;
+}
+
+export interface PostfixContainer extends PostfixShell {
+  readonly id: string;
+  /** The container's output so far (needs `engine` at start). */
+  logs(): Promise<string>;
+  /** A container restart (the same start command runs again), then waits for `daemon started`. */
+  restart(timeoutMs: number): Promise<void>;
+  /** Stops and removes it; a second call (or one racing the registry) does nothing more. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  hostname: string;
+  /** Makes a self-signed certificate for STARTTLS first (postfix tls, Postfix >= 3.1). */
+  tls?: boolean;
+  labels: Record<string, string>;
+  /** Volume names or host paths, mounted read-write. */
+  binds?: { source: string; target: string }[];
+  capabilities?: string[];
+  registry?: ContainerRegistry;
+  engine?: Pick<Engine, "containerLogs">;
+}
+
+/** Tracks running check containers so an interrupt can remove them. */
+export class ContainerRegistry {
+  private readonly running = new Set<{ stop(): Promise<void> }>();
+  add(c: { stop(): Promise<void> }) {
+    this.running.add(c);
+  }
+  delete(c: { stop(): Promise<void> }) {
+    this.running.delete(c);
+  }
+  async stopAll(): Promise<number> {
+    const all = [...this.running];
+    await Promise.allSettled(all.map((c) => c.stop()));
+    this.running.clear();
+    return all.length;
+  }
+}
+
+/** The start command: only what keeps the test safe, then Postfix in the foreground as PID 1. */
+export function startCommand(o: Pick<StartOptions, "hostname" | "tls">): string {
+  return [
+    `postconf -e myhostname=${o.hostname} default_transport=error relay_transport=error`,
+    ...(o.tls ? ["postfix tls enable-server >/dev/null"] : []),
+    `(id ${MAILBOX_USER} >/dev/null 2>&1 || useradd --create-home ${MAILBOX_USER})`,
+    "exec postfix start-fg",
+  ].join(" && ");
+}
+
+export async function startPostfix(image: string, o: StartOptions): Promise<PostfixContainer> {
+  let g = new GenericContainer(image)
+    .withCommand(["sh", "-c", startCommand(o)])
+    .withExposedPorts(25)
+    .withLabels(o.labels)
+    .withWaitStrategy(Wait.forLogMessage(/daemon started/).withStartupTimeout(60_000));
+  if (o.binds?.length) g = g.withBindMounts(o.binds.map((b) => ({ ...b, mode: "rw" as const })));
+  if (o.capabilities?.length) g = g.withAddedCapabilities(...o.capabilities);
+  const handle = wrapContainer(await g.start(), o);
+  o.registry?.add(handle);
+  return handle;
+}
+
+/** The handle over a started container (exported for tests). */
+export function wrapContainer(c: StartedTestContainer, o: StartOptions): PostfixContainer {
+  let stopping: Promise<void> | undefined;
+  const handle: PostfixContainer = {
+    id: c.getId(),
+    hostname: o.hostname,
+    async sh(cmd) {
+      const r = await c.exec(["sh", "-c", cmd]);
+      return { code: r.exitCode, out: r.stdout.trim(), err: r.stderr.trim() };
+    },
+    smtpTarget: () => ({ host: c.getHost(), port: c.getMappedPort(25) }),
+    async logs() {
+      if (!o.engine) throw new Error("no engine given to read the container log");
+      return o.engine.containerLogs(c.getId());
+    },
+    restart: (timeoutMs) => c.restart({ timeout: timeoutMs }),
+    stop() {
+      // One stop at a time: the interrupt's stopAll and the caller's cleanup may race.
+      stopping ??= c.stop({ timeout: 1_000, remove: true }).then(
+        () => {
+          o.registry?.delete(handle);
+        },
+        (e: unknown) => {
+          stopping = undefined;
+          throw e;
+        },
+      );
+      return stopping;
+    },
+  };
+  return handle;
+}

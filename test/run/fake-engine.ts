@@ -1,0 +1,81 @@
+// An Engine that builds nothing: each build plays a scripted event stream with delays, and
+// every call is recorded with a timestamp, so scheduling can be tested without Docker.
+import type { StepTiming } from "../../src/core/outcome.js";
+import type { BuildRequest, Engine, ImageInfo } from "../../src/io/docker/engine.js";
+
+export interface FakeBuildScript {
+  /** Milliseconds from the build's start until the compile step is done. */
+  compileMs: number;
+  /** Milliseconds from the build's start until it returns. */
+  totalMs: number;
+}
+
+export class FakeEngine implements Engine {
+  readonly endpoint = "fake://";
+  readonly images = new Map<string, ImageInfo>();
+  readonly events: { at: number; what: string; tag: string }[] = [];
+  private readonly t0 = Date.now();
+  constructor(
+    private readonly script: (tag: string) => FakeBuildScript,
+    present: string[] = [],
+  ) {
+    for (const ref of present) this.images.set(ref, { id: `sha256:${ref}`, size: 1, created: "", labels: {} });
+  }
+
+  private mark(what: string, tag: string) {
+    this.events.push({ at: Date.now() - this.t0, what, tag });
+  }
+
+  /** When `what` happened for `tag` (ms since the engine was made). */
+  when(what: string, tag: string): number {
+    const e = this.events.find((x) => x.what === what && x.tag === tag);
+    if (!e) throw new Error(`test bug: no ${what} for ${tag}; saw ${JSON.stringify(this.events)}`);
+    return e.at;
+  }
+
+  async ping() {
+    return { version: "fake", apiVersion: "1.41" };
+  }
+  async inspectImage(ref: string) {
+    return this.images.get(ref);
+  }
+  async imageExists(ref: string) {
+    return this.images.has(ref);
+  }
+  async removeImage(ref: string) {
+    this.images.delete(ref);
+  }
+  async listImages() {
+    return [...this.images.entries()].map(([tag, i]) => ({ id: i.id, tags: [tag] }));
+  }
+  async importRootfs(): Promise<{ imageId: string }> {
+    throw new Error("not in the fake");
+  }
+  async build(req: BuildRequest): Promise<{ imageId: string; steps: StepTiming[] }> {
+    const s = this.script(req.tag);
+    this.mark("build-start", req.tag);
+    const compile = "[build 4/5] RUN make makefiles && make";
+    req.context.resume();
+    req.onEvent?.({ kind: "step", id: "c", name: compile, state: "started" });
+    await sleep(s.compileMs);
+    req.onEvent?.({ kind: "step", id: "c", name: compile, state: "done", seconds: s.compileMs / 1000 });
+    this.mark("compiled", req.tag);
+    await sleep(s.totalMs - s.compileMs);
+    this.images.set(req.tag, { id: `sha256:${req.tag}`, size: 100, created: "", labels: req.labels ?? {} });
+    this.mark("build-end", req.tag);
+    return { imageId: `sha256:${req.tag}`, steps: [] };
+  }
+  async pruneBuildCache() {
+    return 0;
+  }
+  async createVolume() {}
+  async removeVolume() {}
+  async runHelper(): Promise<{ exitCode: number; output: string }> {
+    throw new Error("not in the fake");
+  }
+  async containerLogs() {
+    return "";
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
