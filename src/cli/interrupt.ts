@@ -1,5 +1,4 @@
 // Ctrl-C and SIGTERM for a long command: abort the work, remove the containers it started.
-import { Option } from "commander";
 import { InterruptedError } from "../errors.js";
 import { ContainerRegistry } from "../io/verify/verify.js";
 
@@ -16,6 +15,3 @@ export function onInterrupt(note: (line: string) => void, what: string): { signa
   process.once("SIGTERM", () => stop("SIGTERM"));
   return { signal: controller.signal, registry };
 }
-
-export const builderOption = (description = "image builder") =>
-  new Option("--builder <builder>", description).choices(["buildkit", "classic"]).default("buildkit");

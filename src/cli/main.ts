@@ -1,53 +1,24 @@
 #!/usr/bin/env node
 // The CLI and its one error boundary: PostfixMatrixError subclasses print as a message plus
-// a hint and exit with their code; anything else is a bug and prints its stack.
+// a hint and exit with their code; anything else is a bug and prints its stack. Commands that
+// talk to Docker load their modules when they run, so `expand` stays small and quick.
 import { realpathSync } from "node:fs";
-import { readFile, writeFile, mkdir, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import path from "node:path";
 import { Command } from "commander";
-import { ConfigError, EnvironmentError, ExitCode, InterruptedError, PostfixMatrixError, UsageError } from "../errors.js";
-import { prepareMatrix, type PreparedMatrix } from "../core/prepare.js";
-import { YAML_LIMITS } from "../core/matrix/yaml.js";
+import { ExitCode, PostfixMatrixError, UsageError } from "../errors.js";
 import { makeRenderer } from "../core/render/dockerfile.js";
-import { formatDetails, formatTable } from "../core/report/table.js";
-import { jsonReport, junitReport } from "../core/report/machine.js";
 import { loadTemplates } from "../io/fs/templates.js";
-import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
-import { bootstrapBaseImage } from "../io/base/bootstrap.js";
-import { defaultResolveOptions } from "../io/source/resolve.js";
-import { runMatrix, writeDockerfiles } from "../run/run-matrix.js";
-import { formatPlan, planCells } from "../core/plan/plan.js";
-import { VerifyCache } from "../io/verify/cache.js";
-import { defaultCacheDir } from "../io/source/cache.js";
-import { LiveView, wantsLiveView } from "./view/live.js";
-import { PlainView } from "./view/plain.js";
-import { cellPassed } from "../core/outcome.js";
-import { filterCells } from "./filter.js";
+import { writeDockerfiles } from "../run/dockerfiles.js";
 import { defaultConcurrency } from "./concurrency.js";
-import { builderOption, onInterrupt } from "./interrupt.js";
+import { load } from "./load.js";
+import { builderOption } from "./options.js";
+import type { RunFlags } from "./run-command.js";
 import { registerUpgradeCommand } from "./upgrade-command.js";
 
 // No registry is reachable and Ryuk would have to be pulled: we remove our own containers.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-async function load(file: string, only?: string[]): Promise<PreparedMatrix> {
-  let text: string;
-  try {
-    const size = (await stat(file)).size;
-    // A huge file is refused unread (readYaml counts characters, up to 4 bytes each).
-    if (size > YAML_LIMITS.bytes * 4)
-      throw new ConfigError([{ file, path: "", line: 1, message: `the file is ${size} bytes; at most 1 MiB is read` }]);
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw new UsageError(`cannot read matrix ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const p = prepareMatrix(text, file);
-  return { ...p, cells: filterCells(p.cells, only) };
-}
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -114,7 +85,7 @@ function program(): Command {
       .option("--reverify", "verify again even when an unchanged image passed before")
       .option("--dry-run", "print the plan (what cells share) and build nothing")
       .action(async (file: string, o: RunFlags) => {
-        process.exitCode = await run(file, o, mode);
+        process.exitCode = await (await import("./run-command.js")).runCommand(file, o, mode);
       });
   runLike("run", "generate, build and verify every cell", { build: true });
   runLike("verify", "verify already built images", { build: false });
@@ -126,6 +97,10 @@ function program(): Command {
     .argument("<refs...>", "image references such as debian:bookworm")
     .option("--force", "rebuild even when the image exists")
     .action(async (refs: string[], o: { force?: boolean }) => {
+      const [{ DockerodeEngine }, { bootstrapBaseImage }] = await Promise.all([
+        import("../io/docker/dockerode-engine.js"),
+        import("../io/base/bootstrap.js"),
+      ]);
       const engine = new DockerodeEngine();
       await engine.ping();
       for (const ref of refs) {
@@ -139,75 +114,6 @@ function program(): Command {
     });
   registerUpgradeCommand(cli);
   return cli;
-}
-
-interface RunFlags {
-  out: string;
-  only?: string[];
-  concurrency: number;
-  builder: "buildkit" | "classic";
-  bootstrapMissing?: boolean;
-  verify: boolean;
-  failFast?: boolean;
-  reverify?: boolean;
-  dryRun?: boolean;
-}
-
-async function run(file: string, o: RunFlags, mode: { build: boolean }): Promise<number> {
-  const p = await load(file, o.only);
-  if (o.dryRun) {
-    process.stdout.write(`${formatPlan(planCells(p.cells), p.cells.length)}\n`);
-    return ExitCode.ok;
-  }
-  const started = new Date();
-  const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
-  const { signal, registry } = onInterrupt((l) => view.note(l), "verification containers");
-  view.note(`${p.matrix.name}: ${p.cells.length} cells, ${o.concurrency} at a time, ${o.builder}`);
-  let run: Awaited<ReturnType<typeof runMatrix>>;
-  try {
-    run = await runMatrix(p, {
-      engine: new DockerodeEngine(),
-      render: makeRenderer(await loadTemplates()),
-      outDir: o.out,
-      concurrency: o.concurrency,
-      builder: o.builder,
-      bootstrapMissing: Boolean(o.bootstrapMissing),
-      verify: o.verify,
-      build: mode.build,
-      failFast: Boolean(o.failFast),
-      sources: defaultResolveOptions(),
-      observer: view,
-      signal,
-      registry,
-      verifyCache: new VerifyCache(path.join(defaultCacheDir(), "verify")),
-      reverify: Boolean(o.reverify),
-    });
-  } finally {
-    view.close();
-    // Whatever ended the run, no verification container is left behind.
-    await registry.stopAll();
-  }
-  const { results } = run;
-  if (run.interrupted) {
-    process.stdout.write(`${formatTable(results)}\n`);
-    throw new InterruptedError();
-  }
-  const seconds = (Date.now() - started.getTime()) / 1000;
-  const dir = path.join(o.out, p.matrix.name);
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, "report.json"),
-    `${JSON.stringify(jsonReport(p.matrix, results, { startedAt: started.toISOString(), seconds }), null, 2)}\n`,
-  );
-  await writeFile(path.join(dir, "report.xml"), junitReport(p.matrix.name, results));
-  process.stdout.write(`\n${formatTable(results)}\n`);
-  const details = formatDetails(results);
-  if (details) process.stdout.write(`\n${details}\n`);
-  process.stdout.write(`\nreports: ${path.join(dir, "report.json")}, ${path.join(dir, "report.xml")} (${seconds.toFixed(1)} s)\n`);
-  // A base image or source that could not be had: the machine is not ready (exit 3).
-  const [first, ...more] = run.environment;
-  if (first) throw more.length === 0 ? first : new EnvironmentError([first, ...more].map((e) => e.message).join("\n"), first.hint);
-  return results.every(cellPassed) ? ExitCode.ok : ExitCode.cellsFailed;
 }
 
 export async function main(argv: string[]): Promise<number> {

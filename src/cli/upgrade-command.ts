@@ -5,15 +5,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode, InterruptedError, UsageError } from "../errors.js";
-import { makeRenderer } from "../core/render/dockerfile.js";
 import { parseUpgradeFile } from "../core/upgrade/load.js";
 import type { UpgradePlan } from "../core/upgrade/model.js";
 import { formatUpgradeDetails, formatUpgradeTable, upgradeJsonReport } from "../core/upgrade/report.js";
-import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
-import { loadTemplates } from "../io/fs/templates.js";
-import { defaultResolveOptions } from "../io/source/resolve.js";
-import { builderOption, onInterrupt } from "./interrupt.js";
-import { runUpgradePlan } from "../run/run-upgrade.js";
+import { builderOption } from "./options.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -72,6 +67,16 @@ export function registerUpgradeCommand(cli: Command): void {
 
 async function runUpgrade(file: string, o: UpgradeFlags): Promise<number> {
   const plan = await loadUpgradePlan(file, o.only);
+  // Docker and testcontainers are loaded only when scenarios really run (not for --dry-run).
+  const [{ DockerodeEngine }, { makeRenderer }, { loadTemplates }, { defaultResolveOptions }, { onInterrupt }, { runUpgradePlan }] =
+    await Promise.all([
+      import("../io/docker/dockerode-engine.js"),
+      import("../core/render/dockerfile.js"),
+      import("../io/fs/templates.js"),
+      import("../io/source/resolve.js"),
+      import("./interrupt.js"),
+      import("../run/run-upgrade.js"),
+    ]);
   const started = new Date();
   const { signal, registry } = onInterrupt((l) => log(`\n${l}`), "upgrade containers");
   log(`${plan.name}: ${plan.scenarios.length} upgrade scenario${plan.scenarios.length === 1 ? "" : "s"}, ${o.builder}`);

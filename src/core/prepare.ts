@@ -7,6 +7,7 @@ import { checkCell, type CheckedCell } from "./matrix/rules.js";
 import { familyOf, KNOWN_FAMILIES } from "./recipe/family.js";
 import { buildRecipe, type Recipe } from "./recipe/recipe.js";
 import { applyFamilyRules } from "./recipe/family-rules.js";
+import { Interner } from "./intern.js";
 
 export interface PreparedCell {
   cell: CheckedCell;
@@ -31,6 +32,7 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
   const lineOf = (p: string) => list.lineOfText(p);
   const issues: ConfigIssue[] = [];
   const cells: PreparedCell[] = [];
+  const shared = new Interner();
   for (const cell of expandMatrix(matrix, lineOf)) {
     const family = familyOf(cell.os);
     if (!family) {
@@ -48,10 +50,10 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
     issues.push(...checked.issues.map((i) => placed(i, cell)));
     if (checked.cell) {
       cells.push({
-        cell: checked.cell,
-        recipe: buildRecipe(checked.cell, family),
+        cell: internCell(checked.cell, shared),
+        recipe: internRecipe(buildRecipe(checked.cell, family), shared),
         image: imageRefFor(matrix.name, cell.id),
-        notes: adapted.notes,
+        notes: shared.of(adapted.notes),
       });
     }
   }
@@ -60,6 +62,24 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
     throw new ConfigError(located.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   }
   return { matrix, cells };
+}
+
+/** What cells share, shared: a large matrix holds one copy of each (see Interner). */
+function internRecipe(r: Recipe, shared: Interner): Recipe {
+  return {
+    ...r,
+    buildPackages: shared.of(r.buildPackages),
+    runtimePackages: shared.of(r.runtimePackages),
+    makefiles: shared.of(r.makefiles),
+    upgrade: shared.of(r.upgrade),
+    settings: shared.of(r.settings),
+    expect: shared.of(r.expect),
+    keys: { deps: shared.of(r.keys.deps), compile: shared.of(r.keys.compile), install: r.keys.install },
+  };
+}
+
+function internCell(c: CheckedCell, shared: Interner): CheckedCell {
+  return { ...c, postfix: shared.of(c.postfix) };
 }
 
 /** Paths into the file start with one of its top-level keys. */

@@ -3,13 +3,13 @@
 // each cell waits only for its own base image and source. Cells that share a compile run as
 // a chain: the first compiles, the others start once its compile step is done and take it
 // from the build cache.
-import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { InterruptedError, type PostfixMatrixError } from "../errors.js";
 import type { PreparedCell, PreparedMatrix } from "../core/prepare.js";
 import { compileChains } from "../core/plan/plan.js";
-import type { RenderOptions, Renderer } from "../core/render/dockerfile.js";
+import type { Renderer } from "../core/render/dockerfile.js";
+import { cellDir, writeDockerfiles } from "./dockerfiles.js";
 import { checksFor } from "../core/verify/checks.js";
 import { buildImage } from "../io/docker/build-image.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
@@ -39,29 +39,6 @@ export interface RunOptions {
   /** For tests: how a missing base image is made and a source is had. */
   bootstrap?: (ref: string) => Promise<void>;
   resolve?: typeof resolveSource;
-}
-
-export function cellDir(outDir: string, matrixName: string, cellId: string): string {
-  return path.join(outDir, matrixName, cellId);
-}
-
-/** Writes every cell's Dockerfile; returns the paths. */
-export async function writeDockerfiles(
-  p: PreparedMatrix,
-  render: Renderer,
-  outDir: string,
-  opts: RenderOptions = {},
-): Promise<Map<string, { path: string; text: string }>> {
-  const out = new Map<string, { path: string; text: string }>();
-  for (const c of p.cells) {
-    const dir = cellDir(outDir, p.matrix.name, c.cell.id);
-    await mkdir(dir, { recursive: true });
-    const text = render(c.recipe, opts);
-    const file = path.join(dir, "Dockerfile");
-    await writeFile(file, text);
-    out.set(c.cell.id, { path: file, text });
-  }
-  return out;
 }
 
 /** Every cell's result, in matrix order; after an interrupt, what finished (the rest marked so). */

@@ -39,13 +39,13 @@ describe("sizes", () => {
     const values = (n: number, f: (i: number) => string) => `[${Array.from({ length: n }, (_, i) => f(i)).join(", ")}]`;
     const text = (n: number) =>
       `name: limits\naxes:\n  os: [debian:bookworm]\n  postfix: ["3.10.13"]\n  fd_setsize: ${values(100, (i) => String(64 + i))}\n  ccargs: ${values(n, (i) => `-DX${i}`)}\n`;
-    const ok = await cli("expand", file("at-limit.yaml", text(100)));
+    const ok = await cli("expand", file("at-limit.yaml", text(1000)));
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^10000 cells$/m);
-    const over = await cli("expand", file("over-limit.yaml", text(101)));
+    expect(ok.stdout).toMatch(/^100000 cells$/m);
+    const over = await cli("expand", file("over-limit.yaml", text(1001)));
     expect(over.code).toBe(2);
     expect(over.stderr).toContain(
-      "the axes make 10,100 cells (os 1 x postfix 1 x fd_setsize 100 x ccargs 101), more than the limit of 10,000",
+      "the axes make 100,100 cells (os 1 x postfix 1 x fd_setsize 100 x ccargs 1001), more than the limit of 100,000",
     );
   });
 });

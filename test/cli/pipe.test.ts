@@ -38,7 +38,11 @@ function slowlyRead(args: string[], delayMs: number): Promise<{ code: number | n
       child.stdout.resume();
     }, delayMs);
     child.on("error", reject);
-    child.on("close", (code) => {
+    // The stream ends only after the late reader has taken everything (a paused stream may
+    // already hold it all when the child exits).
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    const ended = new Promise<void>((res) => child.stdout.on("end", () => res()));
+    void Promise.all([exited, ended]).then(([code]) => {
       const all = Buffer.concat(chunks);
       resolve({ code, bytes: all.length, text: all.toString("utf8") });
     });

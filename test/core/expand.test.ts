@@ -398,7 +398,7 @@ describe("size limit (issue 13)", () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ path: "axes", line: 1 });
     expect(issues[0]!.message).toMatch(
-      /^the axes make 10,000,000,000 cells \(os 10 x postfix 10 x options 10 x .* x auxlibs 10\), more than the limit of 10,000: /,
+      /^the axes make 10,000,000,000 cells \(os 10 x postfix 10 x options 10 x .* x auxlibs 10\), more than the limit of 100,000: /,
     );
   });
 
@@ -408,11 +408,12 @@ describe("size limit (issue 13)", () => {
       postfix: ["3.10.13"],
       fd_setsize: values(100, (i) => 64 + i),
       ccargs: values(100, (i) => `-DX${i}`),
+      opt: values(10, (i) => `-O${i}`),
     };
     expect(expand(yamlOf({ axes }))).toHaveLength(MAX_CELLS);
     const over = { ...axes, pie: [true, false] };
     const issues = configIssues(() => expand(yamlOf({ axes: over, exclude: [{ pie: true }] })));
-    expect(issues[0]!.message).toMatch(/^the axes make 20,000 cells/);
+    expect(issues[0]!.message).toMatch(/^the axes make 200,000 cells/);
   });
 
   it("cells know where their os and release are written (for error lines)", () => {

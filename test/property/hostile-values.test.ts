@@ -183,7 +183,9 @@ describe("hostile strings in every string field are refused or inert", () => {
       fc.property(f.gen ?? hostile, (v) => {
         seen[refusedOrInert(f, v, plain)]++;
       }),
-      { numRuns: 150 },
+      // A fixed seed keeps CI repeatable (some fields accept few values, so a random draw can
+      // miss one outcome); PROPERTY_SEED=<n> explores other draws.
+      { numRuns: 150, seed: Number(process.env.PROPERTY_SEED ?? 20261202) },
     );
     // Both outcomes occur, so the inertness checks did run on hostile values that got through.
     expect(seen.accepted, JSON.stringify(seen)).toBeGreaterThan(0);

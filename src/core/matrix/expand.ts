@@ -6,6 +6,7 @@
 //   includes in, those cells); an entry that matches no cell becomes a cell of its own.
 import { createHash } from "node:crypto";
 import { ConfigError, type ConfigIssue } from "../../errors.js";
+import { Interner } from "../intern.js";
 import type { AxisValue, Cell, Matrix, MatchEntry, Origins } from "./model.js";
 import type { BuildOptions, OptionFieldName, OptionSet } from "./schema.js";
 
@@ -17,62 +18,38 @@ interface Draft {
 }
 
 /** Cells one matrix may have: counted from the axes before anything is expanded. */
-export const MAX_CELLS = 10_000;
+export const MAX_CELLS = 100_000;
 
 /** `lineOf` finds the file line of a field path, so that every issue names one. */
 export function expandMatrix(m: Matrix, lineOf?: (path: string) => number | undefined): Cell[] {
+  return [...expandCells(m, lineOf)];
+}
+
+/**
+ * The cells one at a time, so a large matrix never holds its whole product twice over. Every
+ * issue is thrown together once all cells are through (a size limit at once).
+ */
+export function* expandCells(m: Matrix, lineOf?: (path: string) => number | undefined): Generator<Cell> {
   const issues: ConfigIssue[] = [];
   const fail = (): never => {
     throw new ConfigError(issues.map((i) => ({ ...i, line: lineOf?.(i.path) })));
   };
+  const tooMany = (path: string, count: string, sizes = "") => {
+    issues.push({
+      file: m.file,
+      path,
+      message: `the ${path === "axes" ? "axes make" : "matrix expands to"} ${count} cells${sizes}, more than the limit of ${MAX_CELLS.toLocaleString("en")}${path === "axes" ? ": split the matrix, or use fewer values per axis" : ""}`,
+    });
+    fail();
+  };
   const product = m.axes.reduce((n, a) => n * BigInt(a.values.length), 1n);
-  if (product > BigInt(MAX_CELLS)) {
-    const sizes = m.axes.map((a) => `${a.key} ${a.values.length}`).join(" x ");
-    issues.push({
-      file: m.file,
-      path: "axes",
-      message: `the axes make ${product.toLocaleString("en")} cells (${sizes}), more than the limit of ${MAX_CELLS.toLocaleString("en")}: split the matrix, or use fewer values per axis`,
-    });
-    fail();
-  }
-  let drafts: Draft[] = [{ values: new Map(), includes: [] }];
-  for (const axis of m.axes) {
-    drafts = drafts.flatMap((d) => axis.values.map((v) => ({ values: new Map(d.values).set(axis.key, v), includes: [] })));
-  }
-  drafts = drafts.filter((d) => !m.exclude.some((e) => matches(e, d)));
-  const kept = drafts.length;
-  for (const entry of m.include) {
-    let hit = false;
-    for (const d of drafts.slice(0, kept)) {
-      if (matches(entry, d)) {
-        d.includes.push(entry);
-        hit = true;
-      }
-    }
-    if (!hit) {
-      if (!entry.os || !entry.postfix) {
-        issues.push({
-          file: m.file,
-          path: entry.path,
-          message: "matches no cell, so it makes a new one, which needs both `os` and `postfix`",
-        });
-      } else {
-        drafts.push({ values: new Map(), includes: [entry], standalone: entry });
-      }
-    }
-  }
-  if (drafts.length > MAX_CELLS) {
-    issues.push({
-      file: m.file,
-      path: "include",
-      message: `the matrix expands to ${drafts.length.toLocaleString("en")} cells, more than the limit of ${MAX_CELLS.toLocaleString("en")}`,
-    });
-    fail();
-  }
-  const cells = drafts.map((d) => toCell(m, d));
-  const byId = new Map<string, Cell>();
-  for (const c of cells) {
-    const first = byId.get(c.id);
+  if (product > BigInt(MAX_CELLS))
+    tooMany("axes", product.toLocaleString("en"), ` (${m.axes.map((a) => `${a.key} ${a.values.length}`).join(" x ")})`);
+  const ids = new Map<string, Cell>();
+  let count = 0;
+  const emit = (c: Cell): Cell => {
+    if (++count > MAX_CELLS) tooMany("include", `more than ${MAX_CELLS.toLocaleString("en")}`);
+    const first = ids.get(c.id);
     if (first) {
       issues.push({
         file: m.file,
@@ -80,16 +57,50 @@ export function expandMatrix(m: Matrix, lineOf?: (path: string) => number | unde
         message: `two cells would be named ${c.id} (their axis values slug to the same name: ${describeCell(first)} and ${describeCell(c)}); make the values, or the include entries' \`options\` names, distinct`,
       });
     }
-    byId.set(c.id, c);
+    ids.set(c.id, c);
+    return c;
+  };
+  const hit = new Set<MatchEntry>();
+  const shared = new Interner();
+  for (const values of product_(m)) {
+    const d: Draft = { values, includes: [] };
+    if (m.exclude.some((e) => matches(e, d))) continue;
+    d.includes = m.include.filter((entry) => matches(entry, d));
+    for (const e of d.includes) hit.add(e);
+    yield emit(toCell(m, d, shared));
   }
-  if (cells.length === 0)
+  for (const entry of m.include) {
+    if (hit.has(entry)) continue;
+    if (!entry.os || !entry.postfix) {
+      issues.push({
+        file: m.file,
+        path: entry.path,
+        message: "matches no cell, so it makes a new one, which needs both `os` and `postfix`",
+      });
+    } else {
+      yield emit(toCell(m, { values: new Map(), includes: [entry], standalone: entry }, shared));
+    }
+  }
+  if (count === 0)
     issues.push({
       file: m.file,
       path: m.exclude.length > 0 ? "exclude" : "axes",
       message: "the matrix expands to no cells (the excludes remove every one)",
     });
   if (issues.length > 0) fail();
-  return cells;
+}
+
+/** The cartesian product of the axes, in axis order (the last axis changes fastest). */
+function* product_(m: Matrix): Generator<Map<string, AxisValue>> {
+  const sizes = m.axes.map((a) => a.values.length);
+  if (sizes.some((n) => n === 0)) return;
+  const at = sizes.map(() => 0);
+  for (;;) {
+    yield new Map(m.axes.map((a, i) => [a.key, a.values[at[i]!]!] as const));
+    let i = at.length - 1;
+    while (i >= 0 && ++at[i]! === sizes[i]) at[i--] = 0;
+    if (i < 0) return;
+  }
 }
 
 const describeCell = (c: Cell) =>
@@ -102,7 +113,7 @@ function matches(e: MatchEntry, d: Draft): boolean {
   return Object.entries(e.match).every(([k, label]) => !d.values.has(k) || d.values.get(k)!.label === label);
 }
 
-function toCell(m: Matrix, d: Draft): Cell {
+function toCell(m: Matrix, d: Draft, shared: Interner): Cell {
   const options: Record<string, unknown> = {};
   const origins: Origins = {};
   const apply = (o: BuildOptions | OptionSet | undefined, at: string) => {
@@ -138,7 +149,17 @@ function toCell(m: Matrix, d: Draft): Cell {
   const at = s
     ? { os: `${s.path}.os`, postfix: `${s.path}.postfix` }
     : { os: d.values.get("os")!.path, postfix: d.values.get("postfix")!.path };
-  return { id: cellId(values), values, os, postfix, optionsName, options: options as BuildOptions, origins, at };
+  // Most cells share their origins and places: one copy each (see Interner).
+  return {
+    id: cellId(values),
+    values,
+    os,
+    postfix,
+    optionsName,
+    options: options as BuildOptions,
+    origins: shared.of(origins),
+    at: shared.of(at),
+  };
 }
 
 /** Readable and usable as an image tag: [a-z0-9._-], at most 128 characters. */

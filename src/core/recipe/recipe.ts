@@ -257,7 +257,8 @@ function installLayout(o: Options, shlibDirectory: string | undefined, version: 
 
 /** Same key, same work: the dependency layer, the compile and the install (see plan). */
 function recipeKeys(r: Omit<Recipe, "keys">): Recipe["keys"] {
-  const hash = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+  // The first 8 bytes as hex, made directly: a slice of the whole digest would keep all of it.
+  const hash = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest().toString("hex", 0, 8);
   const deps = hash(r.baseImage, r.buildPackages);
   const compile = hash(deps, r.version, r.makefiles);
   return { deps, compile, install: hash(compile, r.runtimePackages, r.upgrade, r.settings) };
