@@ -3,10 +3,24 @@
 import { readFile, stat } from "node:fs/promises";
 import { ConfigError, UsageError } from "../errors.js";
 import { YAML_LIMITS } from "../core/matrix/yaml.js";
-import { prepareMatrix, type PreparedMatrix } from "../core/prepare.js";
-import { filterCells } from "./filter.js";
+import { forEachPreparedCell, prepareMatrix, type PreparedCell, type PreparedMatrix } from "../core/prepare.js";
+import { cellFilter, filterCells } from "./filter.js";
 
 export async function load(file: string, only?: string[]): Promise<PreparedMatrix> {
+  const p = prepareMatrix(await readMatrixText(file), file);
+  return { ...p, cells: filterCells(p.cells, only) };
+}
+
+/** Each selected cell to `take` as it is ready (nothing held); every error after the last. */
+export async function loadEach(file: string, only: string[] | undefined, take: (c: PreparedCell) => void): Promise<void> {
+  const filter = cellFilter(only);
+  forEachPreparedCell(await readMatrixText(file), file, (c) => {
+    if (filter.pick(c)) take(c);
+  });
+  filter.finish();
+}
+
+async function readMatrixText(file: string): Promise<string> {
   let text: string;
   try {
     const size = (await stat(file)).size;
@@ -18,6 +32,5 @@ export async function load(file: string, only?: string[]): Promise<PreparedMatri
     if (e instanceof ConfigError) throw e;
     throw new UsageError(`cannot read matrix ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const p = prepareMatrix(text, file);
-  return { ...p, cells: filterCells(p.cells, only) };
+  return text;
 }

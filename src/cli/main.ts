@@ -10,6 +10,7 @@ import { makeRenderer } from "../core/render/dockerfile.js";
 import { loadTemplates } from "../io/fs/templates.js";
 import { writeDockerfiles } from "../run/dockerfiles.js";
 import { defaultConcurrency } from "./concurrency.js";
+import { expandCommand } from "./expand-command.js";
 import { load } from "./load.js";
 import { builderOption } from "./options.js";
 import type { RunFlags } from "./run-command.js";
@@ -38,24 +39,7 @@ function program(): Command {
     .argument("<matrix>", "matrix YAML file")
     .option("--json", "print JSON")
     .option("--only <terms...>", "cell ids or axis=value filters")
-    .action(async (file: string, o: { json?: boolean; only?: string[] }) => {
-      const p = await load(file, o.only);
-      if (o.json) {
-        process.stdout.write(
-          `${JSON.stringify(
-            p.cells.map((c) => ({ id: c.cell.id, image: c.image, values: c.cell.values, options: c.cell.options, keys: c.recipe.keys })),
-            null,
-            2,
-          )}\n`,
-        );
-        return;
-      }
-      for (const c of p.cells) {
-        process.stdout.write(`${c.cell.id.padEnd(48)} ${c.image}\n`);
-        for (const n of c.notes) process.stdout.write(`  note: ${n}\n`);
-      }
-      process.stdout.write(`${p.cells.length} cells\n`);
-    });
+    .action(async (file: string, o: { json?: boolean; only?: string[] }) => expandCommand(file, o));
 
   cli
     .command("generate")

@@ -1,6 +1,6 @@
 // The pure pipeline: matrix text -> checked cells -> recipes. Every error, all at once.
 import { ConfigError, type ConfigIssue } from "../errors.js";
-import { expandMatrix } from "./matrix/expand.js";
+import { expandCells } from "./matrix/expand.js";
 import { parseMatrixText } from "./matrix/load.js";
 import type { Cell, Matrix } from "./matrix/model.js";
 import { checkCell, type CheckedCell } from "./matrix/rules.js";
@@ -28,12 +28,22 @@ export function imageRefFor(matrixName: string, cellId: string): string {
 }
 
 export function prepareMatrix(text: string, file: string): PreparedMatrix {
+  const cells: PreparedCell[] = [];
+  const matrix = forEachPreparedCell(text, file, (c) => cells.push(c));
+  return { matrix, cells };
+}
+
+/**
+ * The same pipeline, handing each cell to `take` as it is ready, so a caller that needs a
+ * little of each (a line to print) never holds them all. The ConfigError, with every issue,
+ * comes after the last cell: nothing taken counts until this returns.
+ */
+export function forEachPreparedCell(text: string, file: string, take: (c: PreparedCell) => void): Matrix {
   const { matrix, issues: list } = parseMatrixText(text, file);
   const lineOf = (p: string) => list.lineOfText(p);
   const issues: ConfigIssue[] = [];
-  const cells: PreparedCell[] = [];
   const shared = new Interner();
-  for (const cell of expandMatrix(matrix, lineOf)) {
+  for (const cell of expandCells(matrix, lineOf)) {
     const family = familyOf(cell.os);
     if (!family) {
       issues.push({
@@ -48,8 +58,8 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
     if (adapted.issues.length > 0) continue;
     const checked = checkCell(adapted.cell, file);
     issues.push(...checked.issues.map((i) => placed(i, cell)));
-    if (checked.cell) {
-      cells.push({
+    if (checked.cell && issues.length === 0) {
+      take({
         cell: internCell(checked.cell, shared),
         recipe: internRecipe(buildRecipe(checked.cell, family), shared),
         image: imageRefFor(matrix.name, cell.id),
@@ -61,7 +71,7 @@ export function prepareMatrix(text: string, file: string): PreparedMatrix {
     const located = groupByCell(issues).map((i) => ({ ...i, line: i.line ?? lineOf(i.path) }));
     throw new ConfigError(located.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)));
   }
-  return { matrix, cells };
+  return matrix;
 }
 
 /** What cells share, shared: a large matrix holds one copy of each (see Interner). */
