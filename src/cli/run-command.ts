@@ -10,10 +10,12 @@ import { makeRenderer } from "../core/render/dockerfile.js";
 import { jsonReport, junitReport } from "../core/report/machine.js";
 import { formatDetails, formatTable } from "../core/report/table.js";
 import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
+import type { Engine } from "../io/docker/engine.js";
 import { loadTemplates } from "../io/fs/templates.js";
 import { defaultCacheDir } from "../io/source/cache.js";
 import { defaultResolveOptions } from "../io/source/resolve.js";
 import { VerifyCache } from "../io/verify/cache.js";
+import { acquireRunLock } from "../run/lock.js";
 import { runMatrix } from "../run/run-matrix.js";
 import { onInterrupt } from "./interrupt.js";
 import { load } from "./load.js";
@@ -40,6 +42,17 @@ export async function runCommand(file: string, o: RunFlags, mode: { build: boole
     process.stdout.write(`${formatPlan(planCells(p.cells), p.cells.length)}\n`);
     return ExitCode.ok;
   }
+  // One run per output folder: two would write the same logs and reports over each other.
+  const lock = await acquireRunLock(path.join(o.out, p.matrix.name), { command: mode.build ? "run" : "verify", note: log });
+  try {
+    return await runLocked(p, o, mode);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode: { build: boolean }): Promise<number> {
+  const engine = new DockerodeEngine();
   const started = new Date();
   const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
   const { signal, registry } = onInterrupt((l) => view.note(l), "verification containers");
@@ -47,7 +60,7 @@ export async function runCommand(file: string, o: RunFlags, mode: { build: boole
   let run: Awaited<ReturnType<typeof runMatrix>>;
   try {
     run = await runMatrix(p, {
-      engine: new DockerodeEngine(),
+      engine,
       render: makeRenderer(await loadTemplates()),
       outDir: o.out,
       concurrency: o.concurrency,
@@ -56,7 +69,9 @@ export async function runCommand(file: string, o: RunFlags, mode: { build: boole
       verify: o.verify,
       build: mode.build,
       failFast: Boolean(o.failFast),
-      sources: defaultResolveOptions(),
+      // What the source cache and fetches do (a corrupt entry removed, a slow apt update);
+      // the `source:` result line is noted by the run itself.
+      sources: { ...defaultResolveOptions(), log: (l) => void (l.startsWith("source:") || view.note(l)) },
       observer: view,
       signal,
       registry,
@@ -85,8 +100,31 @@ export async function runCommand(file: string, o: RunFlags, mode: { build: boole
   const details = formatDetails(results);
   if (details) process.stdout.write(`\n${details}\n`);
   process.stdout.write(`\nreports: ${path.join(dir, "report.json")}, ${path.join(dir, "report.xml")} (${seconds.toFixed(1)} s)\n`);
-  // A base image or source that could not be had: the machine is not ready (exit 3).
-  const [first, ...more] = run.environment;
+  // A base image or source that could not be had, or an engine that went away: the machine
+  // is not ready (exit 3).
+  const gone = results.every(cellPassed) ? undefined : await engineGone(engine);
+  const [first, ...more] = [...run.environment, ...(gone ? [gone] : [])];
   if (first) throw more.length === 0 ? first : new EnvironmentError([first, ...more].map((e) => e.message).join("\n"), first.hint);
   return results.every(cellPassed) ? ExitCode.ok : ExitCode.cellsFailed;
+}
+
+/** After cells failed: an engine that no longer answers is why (exit 3), not the cells. */
+async function engineGone(engine: Engine): Promise<EnvironmentError | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<Error>((res) => {
+    timer = setTimeout(() => res(new Error(`no Docker engine answers (${engine.endpoint}) within 10 s`)), 10_000);
+  });
+  const e = await Promise.race([
+    engine.ping().then(
+      () => undefined,
+      (err: Error) => err,
+    ),
+    silent,
+  ]);
+  clearTimeout(timer);
+  if (!e) return undefined;
+  return new EnvironmentError(
+    `the Docker engine went away during the run, so the cells that still needed it failed: ${e.message}`,
+    (e as EnvironmentError).hint ?? "start the engine again and re-run: finished cells are cached",
+  );
 }

@@ -66,7 +66,10 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<Matri
   const one = async (c: PreparedCell, onCompiled?: () => void) => {
     // Waiting for a base image or a source holds no slot: ready cells build meanwhile.
     const source = await prereqs?.ready(c.recipe.baseImage, c.recipe.version).catch((e: Error) => e);
-    const r = await limit(() => runCell(c, dockerfiles.get(c.cell.id)!, source, p.matrix.name, o, state, onCompiled));
+    const df = dockerfiles.get(c.cell.id)!;
+    const r = await limit(() =>
+      runCell(c, df, source, p.matrix.name, o, state, onCompiled).catch((e: unknown) => crashed(c, df, p.matrix.name, o, e)),
+    );
     results.set(c.cell.id, r);
     if (o.failFast && !cellPassed(r)) state.stop = true;
     return r;
@@ -123,7 +126,12 @@ async function runCell(
     } else {
       o.observer.cellState(id, "verifying");
       try {
-        const result = await verifyImage(c.image, checks, { registry: o.registry, tls: c.recipe.expect.tls, signal: o.signal });
+        const result = await verifyImage(c.image, checks, {
+          engine: o.engine,
+          registry: o.registry,
+          tls: c.recipe.expect.tls,
+          signal: o.signal,
+        });
         verify = { kind: "verified", result };
         await o.verifyCache?.put(build.imageId, checks, result);
       } catch (e) {
@@ -138,6 +146,23 @@ async function runCell(
     summary(r),
   );
   return r;
+}
+
+/** A cell whose run threw (the engine went away between two calls): failed with why; the others go on. */
+function crashed(c: PreparedCell, df: { path: string }, matrixName: string, o: RunOptions, e: unknown): CellResult {
+  const message = e instanceof Error ? e.message : String(e);
+  o.observer.cellState(c.cell.id, "failed", message);
+  const logFile = path.join(cellDir(o.outDir, matrixName, c.cell.id), "build.log");
+  const build = { kind: "failed" as const, message, lastLines: [], seconds: 0 };
+  return {
+    id: c.cell.id,
+    image: c.image,
+    values: c.cell.values,
+    logFile,
+    dockerfile: df.path,
+    build,
+    verify: { kind: "skipped", reason: "not built" },
+  };
 }
 
 function summary(r: CellResult): string {

@@ -3,7 +3,7 @@
 // real program (src compiled to a scratch folder, so it is never a stale dist/) and reads
 // its stdout only after it has had time to finish.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO } from "../core/helpers.js";
@@ -27,23 +27,23 @@ beforeAll(() => {
 }, 120_000);
 afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
 
-/** Runs the program; its stdout is not read for `delayMs`, so the pipe fills and stalls. */
+/**
+ * Runs the program with its stdout into a pipe that nobody reads for `delayMs` (a shell
+ * pipeline: `program | (sleep; cat)`), so the pipe fills and the program must wait for it.
+ * The program's own exit code comes back through a file.
+ */
 function slowlyRead(args: string[], delayMs: number): Promise<{ code: number | null; bytes: number; text: string }> {
+  const codeFile = path.join(BUILD, `exit-${process.hrtime.bigint()}`);
+  const program = [NODE, path.join(BUILD, "cli", "main.js"), ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const script = `${program}; echo $? > '${codeFile}'`;
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [path.join(BUILD, "cli", "main.js"), ...args], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("sh", ["-c", `(${script}) | (sleep ${delayMs / 1000}; cat)`], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
     const chunks: Buffer[] = [];
-    child.stdout.pause();
-    setTimeout(() => {
-      child.stdout.on("data", (c: Buffer) => chunks.push(c));
-      child.stdout.resume();
-    }, delayMs);
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.on("error", reject);
-    // The stream ends only after the late reader has taken everything (a paused stream may
-    // already hold it all when the child exits).
-    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
-    const ended = new Promise<void>((res) => child.stdout.on("end", () => res()));
-    void Promise.all([exited, ended]).then(([code]) => {
+    child.on("close", () => {
       const all = Buffer.concat(chunks);
+      const code = existsSync(codeFile) ? Number(readFileSync(codeFile, "utf8").trim()) : null;
       resolve({ code, bytes: all.length, text: all.toString("utf8") });
     });
   });

@@ -1,6 +1,8 @@
 // Which checks a built image gets follows from what its cell asked for (src/core/verify/checks.ts).
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildRecordFor, checksFor, type CheckSpec } from "../../src/core/verify/checks.js";
+import { buildRecordFor, checksFor, TEMPLATE_ARGS, type CheckSpec } from "../../src/core/verify/checks.js";
 import { prepareOne } from "./helpers.js";
 
 const ALWAYS = [
@@ -13,6 +15,10 @@ const ALWAYS = [
   "no toolchain",
   "mail delivery",
   "relay refused",
+  "setgid postdrop",
+  "queue permissions",
+  "config permissions",
+  "history and labels",
 ];
 const CONDITIONAL = ["shlib resolution", "dynamicmaps plugins", "SASL server types", "STARTTLS", "PIE", "compiled defaults"];
 
@@ -46,6 +52,25 @@ describe("checksFor", () => {
     expect(named(cs, "map lookups")).toEqual({ kind: "lookups", types: recipe.expect.mapTypes });
     expect(named(cs, "SMTPUTF8")).toEqual({ kind: "eai", enabled: false });
     expect(named(cs, "build record")).toEqual({ kind: "build-record", expect: buildRecordFor(recipe.makefiles) });
+  });
+
+  it("every cell gets the security checks, the same whatever it asked for", () => {
+    for (const cs of [checks({}), checks({ shared: true, dynamicmaps: true, features: ["tls", "pcre"], layout: "debian" })]) {
+      expect(named(cs, "setgid postdrop")).toEqual({ kind: "setgid", programs: ["postdrop", "postqueue"], group: "postdrop" });
+      expect(named(cs, "queue permissions")).toEqual({ kind: "queue-modes", directories: ["maildrop", "public"] });
+      expect(named(cs, "config permissions")).toEqual({ kind: "config-modes", files: ["main.cf", "master.cf"] });
+      expect(named(cs, "history and labels")).toEqual({ kind: "image-history", allowedArgs: ["DEBIAN_FRONTEND=noninteractive"] });
+    }
+  });
+
+  it("allows in the history exactly the ARGs the templates declare, with their defaults", async () => {
+    const dir = path.resolve(import.meta.dirname, "../../dockerfiles");
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".hbs"));
+    const declared = new Set<string>();
+    for (const f of files) {
+      for (const m of (await readFile(path.join(dir, f), "utf8")).matchAll(/^ARG (\S+)$/gm)) declared.add(m[1]!);
+    }
+    expect([...declared].sort()).toEqual([...TEMPLATE_ARGS].sort());
   });
 
   it("SMTPUTF8 is checked enabled when the cell built EAI", () => {

@@ -34,7 +34,9 @@ describe("postfix-matrix run matrices/default.yaml", () => {
       expect(["built", "cached"]).toContain(cell.build.kind);
       const checks = cell.verify.result!.checks;
       const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
-      for (const name of ["postfix check", "mail_version", "mail delivery", "relay refused", "no toolchain"]) {
+      const always = ["postfix check", "mail_version", "mail delivery", "relay refused", "no toolchain"];
+      const security = ["setgid postdrop", "queue permissions", "config permissions", "history and labels"];
+      for (const name of [...always, ...security]) {
         expect(byName[name]?.status, `${cell.id}: ${name}: ${byName[name]?.detail}`).toBe("pass");
       }
       expect(byName.mail_version!.detail).toBe(cell.id.split("-")[2]);

@@ -45,6 +45,12 @@ export class FakeEngine implements Engine {
   async removeImage(ref: string) {
     this.images.delete(ref);
   }
+  async removeUnusedImage(id: string) {
+    this.mark("remove-unused", id);
+  }
+  async imageHistory() {
+    return [];
+  }
   async listImages() {
     return [...this.images.entries()].map(([tag, i]) => ({ id: i.id, tags: [tag] }));
   }

@@ -113,4 +113,12 @@ describe("runMatrix scheduling", () => {
     expect(run.results[2]!.build).toMatchObject({ message: "debootstrap trixie failed" });
     expect(run.environment.map((e) => e.message)).toEqual(["debootstrap trixie failed"]);
   });
+
+  it("removes the image a rebuilt cell's tag named before, when nothing else uses it", async () => {
+    const engine = new FakeEngine(() => ({ compileMs: 1, totalMs: 2 }), ["debian:bookworm", "debian:trixie"]);
+    engine.images.set(image("-a"), { id: "sha256:older", size: 1, created: "", labels: { "org.postfix-matrix.recipe": "stale" } });
+    const run = await runMatrix(matrix, await options(engine));
+    expect(run.results[0]!.build.kind).toBe("built");
+    expect(engine.events.filter((e) => e.what === "remove-unused").map((e) => e.tag)).toEqual(["sha256:older"]);
+  });
 });

@@ -24,6 +24,10 @@ const KINDS = [
   "mail-delivery",
   "relay-refused",
   "starttls",
+  "setgid",
+  "queue-modes",
+  "config-modes",
+  "image-history",
 ] as const satisfies readonly Probe["kind"][];
 const allKinds: [Exclude<Probe["kind"], (typeof KINDS)[number]>] extends [never] ? true : false = true;
 

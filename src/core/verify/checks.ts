@@ -17,7 +17,17 @@ export type Probe =
   | { kind: "no-toolchain" }
   | { kind: "mail-delivery" }
   | { kind: "relay-refused" }
-  | { kind: "starttls" };
+  | { kind: "starttls" }
+  | { kind: "setgid"; programs: string[]; group: string }
+  | { kind: "queue-modes"; directories: string[] }
+  | { kind: "config-modes"; files: string[] }
+  | { kind: "image-history"; allowedArgs: string[] };
+
+/**
+ * Build arguments an image's history may show: the ARG the Debian template declares with its
+ * own constant default. Any other is a value passed in at build time and kept in the image.
+ */
+export const TEMPLATE_ARGS = ["DEBIAN_FRONTEND=noninteractive"];
 
 /** One thing $meta_directory/makedefs.out must say about the build. */
 export interface BuildRecordLine {
@@ -73,6 +83,12 @@ export function checksFor(recipe: Recipe): CheckSpec[] {
   checks.push({ name: "SMTPUTF8", probe: { kind: "eai", enabled: e.eai } });
   if (e.saslServerTypes.length > 0) checks.push({ name: "SASL server types", probe: { kind: "sasl", types: e.saslServerTypes } });
   checks.push({ name: "no toolchain", probe: { kind: "no-toolchain" } });
+  // INSTALL 6.2: postdrop and postqueue are the only setgid programs, group postdrop (the
+  // runtime stage creates it and make upgrade's default setgid_group names it).
+  checks.push({ name: "setgid postdrop", probe: { kind: "setgid", programs: ["postdrop", "postqueue"], group: "postdrop" } });
+  checks.push({ name: "queue permissions", probe: { kind: "queue-modes", directories: ["maildrop", "public"] } });
+  checks.push({ name: "config permissions", probe: { kind: "config-modes", files: ["main.cf", "master.cf"] } });
+  checks.push({ name: "history and labels", probe: { kind: "image-history", allowedArgs: TEMPLATE_ARGS } });
   checks.push({ name: "mail delivery", probe: { kind: "mail-delivery" } });
   checks.push({ name: "relay refused", probe: { kind: "relay-refused" } });
   if (e.tls) checks.push({ name: "STARTTLS", probe: { kind: "starttls" } });

@@ -52,6 +52,8 @@ export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const info = await o.engine.inspectImage(spec.image);
+    // The image the tag named before is left without it: remove it unless something still uses it.
+    if (existing && existing.id !== (info?.id ?? imageId)) await o.engine.removeUnusedImage(existing.id);
     return { kind: "built", imageId: info?.id ?? imageId, seconds: (Date.now() - t0) / 1000, size: info?.size ?? 0, steps };
   } catch (e) {
     const seconds = (Date.now() - t0) / 1000;

@@ -40,6 +40,11 @@ export class BuildTracker {
     return new BuildFailed(f.message, stepName, lines.slice(-25));
   }
 
+  /** The step that started last, by name (where a build was when its stream broke). */
+  running(): string | undefined {
+    return this.current && (this.steps.get(this.current) ?? this.current);
+  }
+
   lastLines(): string[] {
     return this.tail.slice(-25);
   }

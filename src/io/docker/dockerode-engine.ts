@@ -4,13 +4,39 @@ import Docker from "dockerode";
 import type { StepTiming } from "../../core/outcome.js";
 import { EnvironmentError } from "../../errors.js";
 import { BuildTracker } from "./build-stream.js";
-import { BuildFailed, type BuildRequest, type Engine, type HelperRun, type ImageInfo, type ImageSummary } from "./engine.js";
+import {
+  BuildFailed,
+  type BuildRequest,
+  type Engine,
+  type HelperRun,
+  type HistoryEntry,
+  type ImageInfo,
+  type ImageSummary,
+} from "./engine.js";
 import { parseBuildLine } from "./progress.js";
 import { demux, jsonLines, readJsonLines } from "./streams.js";
 
 const ENGINE_HINT = "start one with `npm run engine:up` (installs Debian's docker.io and starts dockerd as root), or set DOCKER_HOST";
 
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+// Socket-level failures: the engine went away (stopped, socket gone), not an API answer.
+const LOST = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** Whether `e` says the connection to the engine is gone (rather than an API error). */
+export function engineConnectionLost(e: unknown): boolean {
+  const x = e as { code?: unknown; syscall?: unknown } | undefined;
+  if (typeof x?.code !== "string") return false;
+  // ENOENT only from connect(): a missing socket, not a missing file of the build context.
+  return LOST.has(x.code) || (x.code === "ENOENT" && x.syscall === "connect");
+}
+
+/** The engine stopped answering during the run: exit 3, like no engine at the start. */
+export class EngineLostError extends EnvironmentError {
+  constructor(endpoint: string, cause: unknown) {
+    super(`lost the connection to the Docker engine (${endpoint}): ${(cause as Error).message}`, ENGINE_HINT);
+  }
+}
 
 /** Runs `fn`; an Engine API 404 (no such image, volume, container) is `undefined`. */
 async function unless404<T>(fn: () => Promise<T>): Promise<T | undefined> {
@@ -42,8 +68,21 @@ export class DockerodeEngine implements Engine {
     }
   }
 
+  /** The first time the connection was lost during this run, if it was (it may be back). */
+  lostConnection: EngineLostError | undefined;
+
+  /** A lost connection as EngineLostError (and remembered); anything else unchanged. */
+  private lost(e: unknown): unknown {
+    if (!engineConnectionLost(e)) return e;
+    const lost = new EngineLostError(this.endpoint, e);
+    this.lostConnection ??= lost;
+    return lost;
+  }
+
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
-    const i = await unless404(() => this.docker.getImage(ref).inspect());
+    const i = await unless404(() => this.docker.getImage(ref).inspect()).catch((e: unknown) => {
+      throw this.lost(e);
+    });
     return i && { id: i.Id, size: i.Size, created: i.Created, labels: i.Config?.Labels ?? {} };
   }
 
@@ -51,8 +90,22 @@ export class DockerodeEngine implements Engine {
     return (await this.inspectImage(ref)) !== undefined;
   }
 
+  async imageHistory(ref: string): Promise<HistoryEntry[]> {
+    const h = (await this.docker.getImage(ref).history()) as { CreatedBy?: string; Comment?: string; Size?: number }[];
+    return h.map((e) => ({ createdBy: e.CreatedBy ?? "", comment: e.Comment ?? "", size: e.Size ?? 0 }));
+  }
+
   async removeImage(ref: string): Promise<void> {
     await unless404(() => this.docker.getImage(ref).remove({ force: true }));
+  }
+
+  async removeUnusedImage(id: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).remove({ force: false });
+    } catch (e) {
+      // 404: already gone; 409: still tagged or used by a container, so not ours to remove.
+      if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
+    }
   }
 
   async listImages(filter: { label?: string[]; dangling?: boolean }): Promise<ImageSummary[]> {
@@ -81,16 +134,23 @@ export class DockerodeEngine implements Engine {
     if (req.target) opts.target = req.target;
     if (req.noCache) opts.nocache = true;
     if (req.signal) opts.abortSignal = req.signal;
-    const stream = (await this.docker.buildImage(
-      req.context as unknown as NodeJS.ReadableStream,
-      opts as Docker.ImageBuildOptions,
-    )) as NodeJS.ReadableStream;
     const track = new BuildTracker();
-    for await (const line of jsonLines(stream, req.signal)) {
-      for (const e of parseBuildLine(line)) {
-        req.onEvent?.(e);
-        track.add(e);
+    try {
+      const stream = (await this.docker.buildImage(
+        req.context as unknown as NodeJS.ReadableStream,
+        opts as Docker.ImageBuildOptions,
+      )) as NodeJS.ReadableStream;
+      for await (const line of jsonLines(stream, req.signal)) {
+        for (const e of parseBuildLine(line)) {
+          req.onEvent?.(e);
+          track.add(e);
+        }
       }
+    } catch (e) {
+      // The engine went away mid-build: say so, at the step it was running.
+      const lost = this.lost(e);
+      if (lost instanceof EngineLostError) throw new BuildFailed(lost.message, track.running(), track.lastLines());
+      throw e;
     }
     const failure = track.failed();
     if (failure) throw failure;

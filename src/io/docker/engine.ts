@@ -13,6 +13,14 @@ export interface ImageInfo {
   labels: Record<string, string>;
 }
 
+/** One entry of an image's history (`docker history`), newest first. */
+export interface HistoryEntry {
+  /** The instruction that made it (`RUN |1 A=b /bin/sh -c ...`, `COPY ... # buildkit`, `/bin/sh -c #(nop) ...`). */
+  createdBy: string;
+  comment: string;
+  size: number;
+}
+
 export interface ImageSummary {
   id: string;
   tags: string[];
@@ -56,8 +64,12 @@ export interface Engine {
   ping(): Promise<{ version: string; apiVersion: string }>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   imageExists(ref: string): Promise<boolean>;
+  /** The image's history, newest first; a missing image is an error. */
+  imageHistory(ref: string): Promise<HistoryEntry[]>;
   /** Removes an image (forced); a missing one is not an error. */
   removeImage(ref: string): Promise<void>;
+  /** Removes an image no tag and no container uses any more; one still in use is kept. */
+  removeUnusedImage(id: string): Promise<void>;
   listImages(filter: { label?: string[]; dangling?: boolean }): Promise<ImageSummary[]>;
   /** `docker import`: a root filesystem tar stream becomes an image. */
   importRootfs(tar: NodeJS.ReadableStream, ref: string, changes: string[]): Promise<{ imageId: string }>;

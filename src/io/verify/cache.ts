@@ -1,7 +1,7 @@
 // Verification results by image id and check set: an unchanged image with unchanged checks
 // is not verified again (--reverify forces it). Only passing results are kept, so a failure
 // is always looked at afresh.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CheckSpec } from "../../core/verify/checks.js";
@@ -27,7 +27,9 @@ export class VerifyCache {
     if (result.checks.some((c) => c.status !== "pass")) return;
     const f = this.file(imageId, checks);
     await mkdir(this.dir, { recursive: true });
-    await writeFile(`${f}.tmp`, JSON.stringify(result));
-    await rename(`${f}.tmp`, f);
+    // A temp name of its own: two runs putting the same key must not write one temp file.
+    const tmp = `${f}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    await writeFile(tmp, JSON.stringify(result));
+    await rename(tmp, f);
   }
 }

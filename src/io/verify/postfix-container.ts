@@ -72,16 +72,56 @@ export function startCommand(o: Pick<StartOptions, "hostname" | "tls">): string 
 }
 
 export async function startPostfix(image: string, o: StartOptions): Promise<PostfixContainer> {
+  const output = startOutput();
   let g = new GenericContainer(image)
     .withCommand(["sh", "-c", startCommand(o)])
     .withExposedPorts(25)
     .withLabels(o.labels)
+    .withLogConsumer(output.consume)
     .withWaitStrategy(Wait.forLogMessage(/daemon started/).withStartupTimeout(60_000));
   if (o.binds?.length) g = g.withBindMounts(o.binds.map((b) => ({ ...b, mode: "rw" as const })));
   if (o.capabilities?.length) g = g.withAddedCapabilities(...o.capabilities);
-  const handle = wrapContainer(await g.start(), o);
+  let started: StartedTestContainer;
+  try {
+    started = await g.start();
+  } catch (e) {
+    // testcontainers has removed the container by now; what it printed says why.
+    throw new Error(await output.explain(e), { cause: e });
+  } finally {
+    output.stop();
+  }
+  const handle = wrapContainer(started, o);
   o.registry?.add(handle);
   return handle;
+}
+
+/** The last output of a starting container, to name why Postfix did not start. */
+function startOutput() {
+  let text = "";
+  let stream: NodeJS.ReadableStream | undefined;
+  let ended: Promise<void> = Promise.resolve();
+  return {
+    consume: (s: NodeJS.ReadableStream) => {
+      stream = s;
+      ended = new Promise((res) => s.once("end", res).once("close", res).once("error", res));
+      s.on("data", (d: Buffer | string) => {
+        text = (text + d.toString()).slice(-4000);
+      });
+    },
+    stop: () => (stream as { destroy?: () => void } | undefined)?.destroy?.(),
+    async explain(e: unknown): Promise<string> {
+      // The log stream may end a moment after the wait strategy gave up.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 1_000))]);
+      const why = (e as Error).message;
+      const cause = /stream ended/i.test(why)
+        ? "the container exited before Postfix logged `daemon started`"
+        : /not received after/i.test(why)
+          ? "Postfix did not log `daemon started` within 60 s"
+          : why;
+      const tail = text.trim().split("\n").slice(-5).join(" | ");
+      return `Postfix did not start: ${cause}${tail ? `; last output: ${tail}` : ""}`;
+    },
+  };
 }
 
 /** The handle over a started container (exported for tests). */

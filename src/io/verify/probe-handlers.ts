@@ -1,13 +1,24 @@
 // One handler per Probe kind: what to run in the container for it and how to judge the output.
 import type { BuildRecordLine, Probe } from "../../core/verify/checks.js";
+import { type ImageFacts, judgeImage } from "./image-leaks.js";
 import { LOOKUP_PROBES } from "./lookup-probes.js";
 import { deliverToken, MAILBOX_FILE, mailToUser } from "./mailbox.js";
 import type { PostfixShell } from "./postfix-container.js";
+import { configNotWritable, queueModes, setgidPrograms } from "./permission-probes.js";
 import { DYNAMICMAPS_CF, inDynamicmaps, postfixCheck, relayRefused, type Outcome } from "./probes.js";
 import { one, token } from "./text.js";
 
+/** What a check may need beyond the running container: the image as the engine has it. */
+export interface ProbeContext {
+  image(): Promise<ImageFacts>;
+}
+
+const NO_IMAGE: ProbeContext = {
+  image: () => Promise.reject(new Error("no engine given to read the image's history and labels")),
+};
+
 type Kind = Probe["kind"];
-type Handler<K extends Kind> = (c: PostfixShell, p: Extract<Probe, { kind: K }>) => Promise<Outcome>;
+type Handler<K extends Kind> = (c: PostfixShell, p: Extract<Probe, { kind: K }>, x: ProbeContext) => Promise<Outcome>;
 
 export const PROBE_HANDLERS: { [K in Kind]: Handler<K> } = {
   "postfix-check": (c) => postfixCheck(c),
@@ -136,12 +147,16 @@ export const PROBE_HANDLERS: { [K in Kind]: Handler<K> } = {
     const s = await mailToUser(c, "sender", "tls probe", { requireTLS: true });
     return { ok: s.accepted, detail: s.accepted ? "STARTTLS offered, handshake done, mail accepted over TLS" : one(s.response) };
   },
+  setgid: (c, p) => setgidPrograms(c, p.programs, p.group),
+  "queue-modes": (c, p) => queueModes(c, p.directories),
+  "config-modes": (c, p) => configNotWritable(c, p.files),
+  "image-history": async (_c, p, x) => judgeImage(await x.image(), p.allowedArgs),
 };
 
-export function runProbe(c: PostfixShell, p: Probe): Promise<Outcome> {
+export function runProbe(c: PostfixShell, p: Probe, x: ProbeContext = NO_IMAGE): Promise<Outcome> {
   // The table is keyed by kind, so the handler found fits p (TypeScript cannot see that).
-  const handler = PROBE_HANDLERS[p.kind] as (c: PostfixShell, p: Probe) => Promise<Outcome>;
-  return handler(c, p);
+  const handler = PROBE_HANDLERS[p.kind] as (c: PostfixShell, p: Probe, x: ProbeContext) => Promise<Outcome>;
+  return handler(c, p, x);
 }
 
 export function recordMatches(line: string, x: BuildRecordLine): boolean {

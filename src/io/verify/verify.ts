@@ -3,6 +3,8 @@
 import type { CheckResult, VerifyResult } from "../../core/outcome.js";
 import type { CheckSpec } from "../../core/verify/checks.js";
 import { InterruptedError } from "../../errors.js";
+import type { Engine } from "../docker/engine.js";
+import { imageFacts } from "./image-leaks.js";
 import { ContainerRegistry, startPostfix } from "./postfix-container.js";
 import { runProbe } from "./probe-handlers.js";
 
@@ -13,9 +15,17 @@ export const VERIFY_HOSTNAME = "verify.postfix-matrix.test";
 export async function verifyImage(
   image: string,
   checks: readonly CheckSpec[],
-  opts: { registry?: ContainerRegistry; tls: boolean; log?: (line: string) => void; signal?: AbortSignal },
+  opts: {
+    /** Reads the image's history and labels (the checks that look at the image, not the container). */
+    engine: Pick<Engine, "imageHistory" | "inspectImage">;
+    registry?: ContainerRegistry;
+    tls: boolean;
+    log?: (line: string) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<VerifyResult> {
   const t0 = Date.now();
+  const context = { image: imageFacts(opts.engine, image) };
   const container = await startPostfix(image, {
     hostname: VERIFY_HOSTNAME,
     tls: opts.tls,
@@ -30,7 +40,7 @@ export async function verifyImage(
       if (opts.signal?.aborted) throw new InterruptedError();
       let r: { ok: boolean; detail: string };
       try {
-        r = await runProbe(container, c.probe);
+        r = await runProbe(container, c.probe, context);
       } catch (e) {
         r = { ok: false, detail: (e as Error).message };
       }
