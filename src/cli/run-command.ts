@@ -102,29 +102,38 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
   process.stdout.write(`\nreports: ${path.join(dir, "report.json")}, ${path.join(dir, "report.xml")} (${seconds.toFixed(1)} s)\n`);
   // A base image or source that could not be had, or an engine that went away: the machine
   // is not ready (exit 3).
-  const gone = results.every(cellPassed) ? undefined : await engineGone(engine);
+  const gone = results.every(cellPassed) ? undefined : await engineGone(engine, engine.lostConnection);
   const [first, ...more] = [...run.environment, ...(gone ? [gone] : [])];
   if (first) throw more.length === 0 ? first : new EnvironmentError([first, ...more].map((e) => e.message).join("\n"), first.hint);
   return results.every(cellPassed) ? ExitCode.ok : ExitCode.cellsFailed;
 }
 
-/** After cells failed: an engine that no longer answers is why (exit 3), not the cells. */
-async function engineGone(engine: Engine): Promise<EnvironmentError | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const silent = new Promise<Error>((res) => {
-    timer = setTimeout(() => res(new Error(`no Docker engine answers (${engine.endpoint}) within 10 s`)), 10_000);
-  });
-  const e = await Promise.race([
-    engine.ping().then(
-      () => undefined,
-      (err: Error) => err,
-    ),
-    silent,
-  ]);
-  clearTimeout(timer);
+/**
+ * After cells failed: an engine that was lost during the run (even if it is back now), or
+ * that no longer answers, is why (exit 3), not the cells.
+ */
+async function engineGone(engine: Engine, lostDuringRun: Error | undefined): Promise<EnvironmentError | undefined> {
+  const e = lostDuringRun ?? (await unanswered(engine));
   if (!e) return undefined;
   return new EnvironmentError(
     `the Docker engine went away during the run, so the cells that still needed it failed: ${e.message}`,
     (e as EnvironmentError).hint ?? "start the engine again and re-run: finished cells are cached",
   );
+}
+
+/** Why the engine does not answer a ping within 10 s, or undefined when it does. */
+async function unanswered(engine: Engine): Promise<Error | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const silent = new Promise<Error>((res) => {
+    timer = setTimeout(() => res(new Error(`no Docker engine answers (${engine.endpoint}) within 10 s`)), 10_000);
+  });
+  const pinged = engine.ping().then(
+    () => undefined,
+    (err: Error) => err,
+  );
+  try {
+    return await Promise.race([pinged, silent]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

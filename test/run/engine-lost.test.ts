@@ -34,6 +34,8 @@ describe("engineConnectionLost", () => {
     expect(e.message).toBe("lost the connection to the Docker engine (unix:///tmp/x.sock): connect ENOENT /tmp/x.sock");
     expect(e.exitCode).toBe(3);
     expect(e.hint).toContain("npm run engine:up");
+    const cut = new EngineLostError("unix:///tmp/x.sock", Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+    expect(cut.message).toBe("lost the connection to the Docker engine (unix:///tmp/x.sock): aborted (ECONNRESET)");
   });
 });
 

@@ -34,7 +34,10 @@ export function engineConnectionLost(e: unknown): boolean {
 /** The engine stopped answering during the run: exit 3, like no engine at the start. */
 export class EngineLostError extends EnvironmentError {
   constructor(endpoint: string, cause: unknown) {
-    super(`lost the connection to the Docker engine (${endpoint}): ${(cause as Error).message}`, ENGINE_HINT);
+    const { message, code } = cause as { message: string; code?: string };
+    // Node says only "aborted" for a response cut short: the code tells what happened.
+    const why = code && !message.includes(code) ? `${message} (${code})` : message;
+    super(`lost the connection to the Docker engine (${endpoint}): ${why}`, ENGINE_HINT);
   }
 }
 
@@ -51,6 +54,8 @@ async function unless404<T>(fn: () => Promise<T>): Promise<T | undefined> {
 export class DockerodeEngine implements Engine {
   private readonly docker: Docker;
   readonly endpoint: string;
+  /** The first time the connection was lost during this run, if it was (it may be back). */
+  lostConnection: EngineLostError | undefined;
 
   constructor(opts?: Docker.DockerOptions) {
     // Without options dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH/DOCKER_TLS_VERIFY) itself.
@@ -67,9 +72,6 @@ export class DockerodeEngine implements Engine {
       throw new EnvironmentError(`no Docker engine answers (${this.endpoint}): ${(e as Error).message}`, ENGINE_HINT);
     }
   }
-
-  /** The first time the connection was lost during this run, if it was (it may be back). */
-  lostConnection: EngineLostError | undefined;
 
   /** A lost connection as EngineLostError (and remembered); anything else unchanged. */
   private lost(e: unknown): unknown {

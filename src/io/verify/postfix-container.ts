@@ -116,7 +116,7 @@ function startOutput() {
       const cause = /stream ended/i.test(why)
         ? "the container exited before Postfix logged `daemon started`"
         : /not received after/i.test(why)
-          ? "Postfix did not log `daemon started` within 60 s"
+          ? "no `daemon started` in its log within 60 s"
           : why;
       const tail = text.trim().split("\n").slice(-5).join(" | ");
       return `Postfix did not start: ${cause}${tail ? `; last output: ${tail}` : ""}`;
