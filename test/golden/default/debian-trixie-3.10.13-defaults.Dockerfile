@@ -33,8 +33,9 @@ RUN rm -f /etc/apt/apt.conf.d/docker-clean \
  && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
 # Runtime libraries known from the recipe (release + features): this layer needs no compile,
 # so it is built beside it and shared by every cell with the same base image and features.
-RUN --mount=type=cache,id=apt-cache-debian-trixie,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,id=apt-lists-debian-trixie,target=/var/lib/apt/lists,sharing=locked \
+# Its own cache mounts: with the build packages' ones it would wait for their lock.
+RUN --mount=type=cache,id=apt-runtime-cache-debian-trixie,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,id=apt-runtime-lists-debian-trixie,target=/var/lib/apt/lists,sharing=locked \
     apt-get update \
  && apt-get install -y --no-install-recommends netbase \
       libdb5.3t64 libnsl2
