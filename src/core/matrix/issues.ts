@@ -58,7 +58,7 @@ function unknownKeyMessage(key: string): string {
   if ((DIRECTORY_NAMES as readonly string[]).includes(key)) {
     return `unknown option \`${key}\`: directory defaults go under \`compile_directories:\` (make makefiles) or \`install_directories:\` (make upgrade)`;
   }
-  const near = key.length <= 64 ? suggest(key, KNOWN_WORDS) : undefined;
+  const near = suggest(key, KNOWN_WORDS);
   return `unknown option \`${shown(key)}\`${near ? ` (did you mean \`${near}\`?)` : ""}`;
 }
 
@@ -109,7 +109,7 @@ export class IssueList {
       } else if (issue.code === "invalid_value" && "values" in issue) {
         const given = pick(value, issue.path as PathPart[]);
         const text = typeof given === "string" ? given : shown(given);
-        const near = text.length <= 64 ? suggest(text, issue.values.map(String)) : undefined;
+        const near = suggest(text, issue.values.map(String));
         this.add(
           path,
           `\`${shown(text)}\` is not one of ${issue.values.map(String).join(", ")}${near ? ` (did you mean \`${near}\`?)` : ""}`,

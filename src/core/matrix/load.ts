@@ -117,7 +117,7 @@ function readAxis(key: string, values: unknown[], issues: IssueList): Axis | und
       if (value !== undefined) out.push({ label: labelOf(value), path: formatPath(at(i)), field: { name, value } });
     });
   } else {
-    const near = key.length <= 64 ? suggest(key, [...CORE_AXES, ...OPTION_FIELD_NAMES]) : undefined;
+    const near = suggest(key, [...CORE_AXES, ...OPTION_FIELD_NAMES]);
     issues.add(
       ["axes", key],
       `unknown axis \`${shown(key)}\`: an axis is os, postfix, options or a build option${near ? ` (did you mean \`${near}\`?)` : ""}`,
@@ -192,13 +192,10 @@ function readEntry(
       if (typeof value === "string") {
         const set = optionSets.find((s) => s.name === value);
         if (!set) {
-          const near =
-            value.length <= 64
-              ? suggest(
-                  value,
-                  optionSets.map((s) => s.name),
-                )
-              : undefined;
+          const near = suggest(
+            value,
+            optionSets.map((s) => s.name),
+          );
           issues.add(at, `no option set named \`${shown(value)}\` in axes.options${near ? ` (did you mean \`${near}\`?)` : ""}`);
         } else {
           out.match.options = value;
@@ -225,13 +222,10 @@ function readEntry(
     } else if (isInclude) {
       extras[key] = value;
     } else {
-      const near =
-        key.length <= 64
-          ? suggest(
-              key,
-              axes.map((a) => a.key),
-            )
-          : undefined;
+      const near = suggest(
+        key,
+        axes.map((a) => a.key),
+      );
       issues.add(at, `exclude may only name axes (${axes.map((a) => a.key).join(", ")})${near ? `; did you mean \`${near}\`?` : ""}`);
     }
   }

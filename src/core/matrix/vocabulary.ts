@@ -61,25 +61,14 @@ export const DIRECTORY_NAMES = [
 export type DirectoryName = Exclude<(typeof DIRECTORY_NAMES)[number], "default_database_type">;
 export const PATH_NAMES = DIRECTORY_NAMES.filter((n) => n !== "default_database_type") as DirectoryName[];
 
-/** html/readme/manpage accept "no" to skip installing those files. */
-/** What `make upgrade name=value` (postfix-install's CONFIG_PARAMS) accepts of those. */
-export const INSTALL_DIRECTORY_NAMES = [
-  "command_directory",
-  "config_directory",
-  "daemon_directory",
-  "data_directory",
-  "html_directory",
-  "mailq_path",
-  "manpage_directory",
-  "meta_directory",
-  "newaliases_path",
-  "queue_directory",
-  "readme_directory",
-  "sendmail_path",
-  "shlib_directory",
-] as const satisfies readonly DirectoryName[];
-export type InstallDirectoryName = (typeof INSTALL_DIRECTORY_NAMES)[number];
+/** Compile-time only: `make upgrade` (postfix-install's CONFIG_PARAMS) takes all the others. */
+const COMPILE_ONLY = ["mail_spool_directory", "openssl_path"] as const;
+export type InstallDirectoryName = Exclude<DirectoryName, (typeof COMPILE_ONLY)[number]>;
+export const INSTALL_DIRECTORY_NAMES = PATH_NAMES.filter(
+  (n): n is InstallDirectoryName => !(COMPILE_ONLY as readonly string[]).includes(n),
+) as readonly InstallDirectoryName[];
 
+/** html/readme/manpage accept "no" to skip installing those files. */
 export const NO_ALLOWED: ReadonlySet<string> = new Set(["html_directory", "readme_directory", "manpage_directory"]);
 
 export const DATABASE_TYPES = ["hash", "btree", "lmdb", "cdb"] as const;
