@@ -9,6 +9,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
+          // A few tests expand 100,000 cells or run 150 property cases: seconds when the
+          // machine also builds images, never a timing assertion.
+          testTimeout: 30_000,
           exclude: ["test/**/*.itg.test.ts"],
         },
       },

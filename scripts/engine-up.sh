@@ -28,7 +28,8 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
 fi
 
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# The default engine's own pid file: a second engine (engine2-up.sh) is also a dockerd process.
+if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
   log "starting dockerd (log: /var/log/dockerd.log)"
   # setsid: the daemon outlives this script and the CI step that ran it.
   setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &

@@ -6,6 +6,7 @@ export const ExitCode = {
   cellsFailed: 1,
   badInput: 2,
   environment: 3,
+  refused: 4,
   interrupted: 130,
 } as const;
 
@@ -67,6 +68,11 @@ export class EnvironmentError extends PostfixMatrixError {
 /** A Postfix release could not be had, or did not match its checksum. */
 export class SourceError extends PostfixMatrixError {
   readonly exitCode = ExitCode.environment;
+}
+
+/** A registry tag holds other content than the cell's image: nothing was pushed (exit 4). */
+export class PushRefusedError extends PostfixMatrixError {
+  readonly exitCode = ExitCode.refused;
 }
 
 /** SIGINT/SIGTERM: work was stopped on request. */

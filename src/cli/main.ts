@@ -15,13 +15,16 @@ import { load } from "./load.js";
 import { builderOption } from "./options.js";
 import type { RunFlags } from "./run-command.js";
 import { registerUpgradeCommand } from "./upgrade-command.js";
+import { registerPushCommands } from "./push-command.js";
+import { withSourceDate } from "./renderer.js";
+import { toolVersion } from "./tool-version.js";
 
 // No registry is reachable and Ryuk would have to be pulled: we remove our own containers.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const int = (name: string) => (v: string) => {
+export const int = (name: string) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive whole number, not ${v}`);
   return n;
@@ -30,6 +33,7 @@ const int = (name: string) => (v: string) => {
 function program(): Command {
   const cli = new Command("postfix-matrix")
     .description("Build and verify Postfix container images across a matrix of OS targets, releases and build options")
+    .version(toolVersion(), "-V, --version", "print the tool's version")
     .showHelpAfterError()
     .exitOverride();
 
@@ -50,7 +54,7 @@ function program(): Command {
     .addOption(builderOption("which builder the files are for"))
     .action(async (file: string, o: { out: string; only?: string[]; builder: "buildkit" | "classic" }) => {
       const p = await load(file, o.only);
-      const written = await writeDockerfiles(p, makeRenderer(await loadTemplates()), o.out, { builder: o.builder });
+      const written = await writeDockerfiles(p, withSourceDate(makeRenderer(await loadTemplates())), o.out, { builder: o.builder });
       for (const [, f] of written) process.stdout.write(`${f.path}\n`);
     });
 
@@ -71,7 +75,14 @@ function program(): Command {
       .action(async (file: string, o: RunFlags) => {
         process.exitCode = await (await import("./run-command.js")).runCommand(file, o, mode);
       });
-  runLike("run", "generate, build and verify every cell", { build: true });
+  runLike("run", "generate, build and verify every cell", { build: true })
+    .option("--push", "push the cells that passed to --to")
+    .option("--to <repository>", "registry repository to push to, e.g. 127.0.0.1:5000/postfix")
+    .option("--tag-template <template>", "each cell's tag, from {id} {matrix} {os} {postfix} {options} and axis names (default {id})")
+    .option("--cache-from <repository>", "pull cells whose recipe this repository has, instead of building them")
+    .option("--cache-to <repository>", "write each passed cell's recipe tag to this repository")
+    .option("--force", "replace a tag that holds other content");
+  registerPushCommands(cli, int);
   runLike("verify", "verify already built images", { build: false });
 
   const base = cli.command("base").description("base images");

@@ -3,7 +3,7 @@
 // when one of them runs: it brings the Docker and testcontainers modules.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { EnvironmentError, ExitCode, InterruptedError } from "../errors.js";
+import { EnvironmentError, ExitCode, InterruptedError, PushRefusedError } from "../errors.js";
 import { cellPassed } from "../core/outcome.js";
 import { formatPlan, planCells } from "../core/plan/plan.js";
 import { makeRenderer } from "../core/render/dockerfile.js";
@@ -18,13 +18,16 @@ import { VerifyCache } from "../io/verify/cache.js";
 import { acquireRunLock } from "../run/lock.js";
 import { runMatrix } from "../run/run-matrix.js";
 import { onInterrupt } from "./interrupt.js";
+import type { PublishFlags } from "./publish-options.js";
+import { checkPublishing, preparePublishing, publish } from "./publish-run.js";
+import { withSourceDate } from "./renderer.js";
 import { load } from "./load.js";
 import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-export interface RunFlags {
+export interface RunFlags extends PublishFlags {
   out: string;
   only?: string[];
   concurrency: number;
@@ -36,10 +39,16 @@ export interface RunFlags {
   dryRun?: boolean;
 }
 
-export async function runCommand(file: string, o: RunFlags, mode: { build: boolean }): Promise<number> {
+/** `push: true`: the `push` command (existing images, cached verification, then push). */
+export type RunMode = { build: boolean; push?: boolean };
+
+export async function runCommand(file: string, o: RunFlags, mode: RunMode): Promise<number> {
   const p = await load(file, o.only);
+  // Bad --to or --tag-template: exit 2 before anything else, dry run included.
+  const tags = checkPublishing(p, o, Boolean(mode.push));
   if (o.dryRun) {
-    process.stdout.write(`${formatPlan(planCells(p.cells), p.cells.length)}\n`);
+    if (!mode.push) process.stdout.write(`${formatPlan(planCells(p.cells), p.cells.length)}\n`);
+    if (tags) process.stdout.write(`${[...tags].map(([id, tag]) => `${id} -> ${o.to}:${tag}`).join("\n")}\n`);
     return ExitCode.ok;
   }
   // One run per output folder: two would write the same logs and reports over each other.
@@ -51,8 +60,9 @@ export async function runCommand(file: string, o: RunFlags, mode: { build: boole
   }
 }
 
-async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode: { build: boolean }): Promise<number> {
+async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode: RunMode): Promise<number> {
   const engine = new DockerodeEngine();
+  const pub = await preparePublishing(p, o, Boolean(mode.push));
   const started = new Date();
   const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
   const { signal, registry } = onInterrupt((l) => view.note(l), "verification containers");
@@ -61,7 +71,7 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
   try {
     run = await runMatrix(p, {
       engine,
-      render: makeRenderer(await loadTemplates()),
+      render: withSourceDate(makeRenderer(await loadTemplates())),
       outDir: o.out,
       concurrency: o.concurrency,
       builder: o.builder,
@@ -77,17 +87,20 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
       registry,
       verifyCache: new VerifyCache(path.join(defaultCacheDir(), "verify")),
       reverify: Boolean(o.reverify),
+      labels: pub.labels,
+      ...(pub.cacheFrom ? { cacheFrom: pub.cacheFrom } : {}),
+      ...(mode.push ? { verifyCachedOnly: true } : {}),
     });
   } finally {
     view.close();
     // Whatever ended the run, no verification container is left behind.
     await registry.stopAll();
   }
-  const { results } = run;
   if (run.interrupted) {
-    process.stdout.write(`${formatTable(results)}\n`);
+    process.stdout.write(`${formatTable(run.results)}\n`);
     throw new InterruptedError();
   }
+  const { results, refused } = await publish(run.results, p, engine, pub, log);
   const seconds = (Date.now() - started.getTime()) / 1000;
   const dir = path.join(o.out, p.matrix.name);
   await mkdir(dir, { recursive: true });
@@ -105,7 +118,10 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
   const gone = results.every(cellPassed) ? undefined : await engineGone(engine, engine.lostConnection);
   const [first, ...more] = [...run.environment, ...(gone ? [gone] : [])];
   if (first) throw more.length === 0 ? first : new EnvironmentError([first, ...more].map((e) => e.message).join("\n"), first.hint);
-  return results.every(cellPassed) ? ExitCode.ok : ExitCode.cellsFailed;
+  if (refused.length > 0) throw new PushRefusedError(refused.join("\n"), "pick another --tag-template, or --force to replace them");
+  // Asked to push: a cell that was not pushed (not verified, say) is not done.
+  const unpushed = pub.to !== undefined && results.some((r) => r.push?.kind !== "pushed");
+  return results.every(cellPassed) && !unpushed ? ExitCode.ok : ExitCode.cellsFailed;
 }
 
 /**

@@ -25,12 +25,23 @@ export interface VerifyResult {
 export type BuildOutcome =
   | { kind: "built"; imageId: string; seconds: number; size: number; steps?: StepTiming[] }
   | { kind: "cached"; imageId: string; size: number }
+  /** Found in the registry cache (--cache-from) by its recipe and pulled, not built. */
+  | { kind: "pulled"; imageId: string; size: number; ref: string; seconds: number }
   | { kind: "failed"; message: string; step?: string; lastLines: string[]; seconds: number };
+
+/** What building (not pulling) can come to. */
+export type LocalBuildOutcome = Exclude<BuildOutcome, { kind: "pulled" }>;
 
 export type VerifyOutcome =
   | { kind: "verified"; result: VerifyResult }
   | { kind: "error"; message: string }
   | { kind: "skipped"; reason: string };
+
+/** What `--push` did with a cell: only a verified cell is pushed. */
+export type PushOutcome =
+  | { kind: "pushed"; ref: string; digest: string; unchanged?: boolean }
+  | { kind: "skipped"; reason: string }
+  | { kind: "failed"; message: string };
 
 export interface CellResult {
   id: string;
@@ -40,10 +51,12 @@ export interface CellResult {
   verify: VerifyOutcome;
   logFile: string;
   dockerfile: string;
+  push?: PushOutcome;
 }
 
 export function cellPassed(r: CellResult): boolean {
   if (r.build.kind === "failed") return false;
+  if (r.push?.kind === "failed") return false;
   if (r.verify.kind === "error") return false;
   if (r.verify.kind === "verified") return r.verify.result.checks.every((c) => c.status === "pass");
   return true;

@@ -10,7 +10,10 @@ import type { PreparedCell, PreparedMatrix } from "../core/prepare.js";
 import { compileChains } from "../core/plan/plan.js";
 import type { Renderer } from "../core/render/dockerfile.js";
 import { cellDir, writeDockerfiles } from "./dockerfiles.js";
-import { checksFor } from "../core/verify/checks.js";
+import { type CheckSpec, checksFor } from "../core/verify/checks.js";
+import { RECIPE_LABEL, recipeHash } from "../core/recipe/identity.js";
+import { expectedSha256 } from "../core/source/releases.js";
+import { type CacheSource, findInRegistry, pullCell, verificationFromLabel } from "./registry-cache.js";
 import { buildImage } from "../io/docker/build-image.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
 import type { ResolveOptions, ResolvedSource, resolveSource } from "../io/source/resolve.js";
@@ -36,6 +39,12 @@ export interface RunOptions {
   registry: ContainerRegistry;
   verifyCache?: VerifyCache;
   reverify?: boolean;
+  /** --cache-from: cells whose recipe the registry has are pulled, not built. */
+  cacheFrom?: CacheSource;
+  /** Labels a cell's image gets besides the recipe's own (OCI annotations). */
+  labels?: (c: PreparedCell) => Record<string, string>;
+  /** `push`: take verification results only from the cache (a cell verified nowhere is not verified now). */
+  verifyCachedOnly?: boolean;
   /** For tests: how a missing base image is made and a source is had. */
   bootstrap?: (ref: string) => Promise<void>;
   resolve?: typeof resolveSource;
@@ -53,9 +62,11 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<Matri
   await o.engine.ping();
   const dockerfiles = await writeDockerfiles(p, o.render, o.outDir, { builder: o.builder });
   const note = (l: string) => o.observer.note(l);
+  const pulls =
+    o.build && o.cacheFrom ? await findInRegistry(p.cells, dockerfiles, { engine: o.engine, cache: o.cacheFrom, note }) : undefined;
   const prereqs = o.build
     ? await startPrerequisites(
-        p.cells.map((c) => ({ baseImage: c.recipe.baseImage, release: c.cell.postfix })),
+        p.cells.filter((c) => !pulls?.has(c.cell.id)).map((c) => ({ baseImage: c.recipe.baseImage, release: c.cell.postfix })),
         { ...o, note },
       )
     : undefined;
@@ -65,10 +76,11 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<Matri
   const results = new Map<string, CellResult>();
   const one = async (c: PreparedCell, onCompiled?: () => void) => {
     // Waiting for a base image or a source holds no slot: ready cells build meanwhile.
-    const source = await prereqs?.ready(c.recipe.baseImage, c.recipe.version).catch((e: Error) => e);
+    const pull = pulls?.get(c.cell.id);
+    const source = pull ? undefined : await prereqs?.ready(c.recipe.baseImage, c.recipe.version).catch((e: Error) => e);
     const df = dockerfiles.get(c.cell.id)!;
     const r = await limit(() =>
-      runCell(c, df, source, p.matrix.name, o, state, onCompiled).catch((e: unknown) => crashed(c, df, p.matrix.name, o, e)),
+      runCell(c, df, pull ?? source, p.matrix.name, o, state, onCompiled).catch((e: unknown) => crashed(c, df, p.matrix.name, o, e)),
     );
     results.set(c.cell.id, r);
     if (o.failFast && !cellPassed(r)) state.stop = true;
@@ -98,7 +110,7 @@ async function runChain(
 async function runCell(
   c: PreparedCell,
   df: { path: string; text: string },
-  source: ResolvedSource | Error | undefined,
+  source: ResolvedSource | Error | string | undefined,
   matrixName: string,
   o: RunOptions,
   state: { stop: boolean },
@@ -112,17 +124,15 @@ async function runCell(
     o.observer.cellState(id, "failed", message);
     return { ...base, build: { kind: "failed", message, lastLines: [], seconds: 0 }, verify: { kind: "skipped", reason: "not built" } };
   }
-  const build: CellResult["build"] = !o.build
-    ? await existingImage(c, o)
-    : source instanceof Error || !source
-      ? { kind: "failed", message: source?.message ?? "no source", lastLines: [], seconds: 0 }
-      : await buildCell(c, df.text, source, base.logFile, o, onCompiled);
+  const build = await obtain(c, df.text, source, base.logFile, o, onCompiled);
   let verify: CellResult["verify"] = { kind: "skipped", reason: o.verify ? "not built" : "--no-verify" };
   if (build.kind !== "failed" && o.verify && !o.signal.aborted) {
     const checks = checksFor(c.recipe);
-    const cached = o.reverify ? undefined : await o.verifyCache?.get(build.imageId, checks);
+    const cached = o.reverify ? undefined : await cachedVerification(c, build, checks, o);
     if (cached) {
       verify = { kind: "verified", result: { ...cached, cached: true } };
+    } else if (o.verifyCachedOnly) {
+      verify = { kind: "skipped", reason: "no passing verification on record for this image: run it first" };
     } else {
       o.observer.cellState(id, "verifying");
       try {
@@ -142,7 +152,7 @@ async function runCell(
   const r: CellResult = { ...base, build, verify };
   o.observer.cellState(
     id,
-    cellPassed(r) ? (build.kind === "cached" && verify.kind === "verified" && verify.result.cached ? "cached" : "passed") : "failed",
+    cellPassed(r) ? (build.kind !== "built" && verify.kind === "verified" && verify.result.cached ? "cached" : "passed") : "failed",
     summary(r),
   );
   return r;
@@ -167,7 +177,12 @@ function crashed(c: PreparedCell, df: { path: string }, matrixName: string, o: R
 
 function summary(r: CellResult): string {
   if (r.build.kind === "failed") return `build failed${r.build.step ? ` at ${r.build.step}` : ""}: ${r.build.message}`;
-  const built = r.build.kind === "built" ? `built in ${r.build.seconds.toFixed(1)} s` : "image cached";
+  const built =
+    r.build.kind === "built"
+      ? `built in ${r.build.seconds.toFixed(1)} s`
+      : r.build.kind === "pulled"
+        ? `pulled ${r.build.ref} in ${r.build.seconds.toFixed(1)} s`
+        : "image cached";
   if (r.verify.kind === "error") return `${built}; verification could not run: ${r.verify.message}`;
   if (r.verify.kind === "skipped") return `${built}; not verified (${r.verify.reason})`;
   const failed = r.verify.result.checks.filter((c) => c.status === "fail");
@@ -177,10 +192,43 @@ function summary(r: CellResult): string {
     : `${built}; ${r.verify.result.checks.length} checks passed (${how})`;
 }
 
-async function existingImage(c: PreparedCell, o: RunOptions): Promise<CellResult["build"]> {
+/** The cell's image: the one there (verify, push), pulled from the registry cache, or built. */
+function obtain(
+  c: PreparedCell,
+  dockerfile: string,
+  source: ResolvedSource | Error | string | undefined,
+  logFile: string,
+  o: RunOptions,
+  onCompiled?: () => void,
+): Promise<CellResult["build"]> {
+  if (!o.build) return existingImage(c, dockerfile, o);
+  if (typeof source === "string" && o.cacheFrom) {
+    o.observer.cellState(c.cell.id, "building", `pulling ${source}`);
+    return pullCell(c, source, { engine: o.engine, cache: o.cacheFrom });
+  }
+  if (source instanceof Error || !source || typeof source === "string")
+    return Promise.resolve({ kind: "failed", message: source instanceof Error ? source.message : "no source", lastLines: [], seconds: 0 });
+  return buildCell(c, dockerfile, source, logFile, o, onCompiled);
+}
+
+/** A passing result for this image and these checks: from the local cache, or the label a pulled image carries. */
+async function cachedVerification(c: PreparedCell, build: CellResult["build"], checks: CheckSpec[], o: RunOptions) {
+  if (build.kind === "failed") return undefined;
+  const local = await o.verifyCache?.get(build.imageId, checks);
+  if (local || build.kind !== "pulled") return local;
+  const info = await o.engine.inspectImage(c.image);
+  const carried = info && verificationFromLabel(info.labels, checks);
+  if (carried) await o.verifyCache?.put(build.imageId, checks, carried);
+  return carried;
+}
+
+async function existingImage(c: PreparedCell, dockerfile: string, o: RunOptions): Promise<CellResult["build"]> {
   const info = await o.engine.inspectImage(c.image);
   if (!info)
     return { kind: "failed", message: `image ${c.image} does not exist: build it first (postfix-matrix run)`, lastLines: [], seconds: 0 };
+  // push: an image from an older recipe is not what this matrix describes.
+  if (o.verifyCachedOnly && info.labels[RECIPE_LABEL] !== recipeHash(dockerfile, expectedSha256(c.cell.postfix)))
+    return { kind: "failed", message: `image ${c.image} was built from another recipe: run the matrix first`, lastLines: [], seconds: 0 };
   return { kind: "cached", imageId: info.id, size: info.size };
 }
 
@@ -200,6 +248,7 @@ function buildCell(
       cellId: id,
       version: c.recipe.version,
       source: { path: source.path, sha256: source.sha256, name: c.recipe.tarball },
+      ...(o.labels ? { labels: o.labels(c) } : {}),
       logFile,
     },
     {

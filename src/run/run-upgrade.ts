@@ -2,7 +2,7 @@
 // or release stops before any build), then each scenario in turn: both images (in parallel),
 // the container run, the verdict against the scenario's declared expectation.
 import path from "node:path";
-import type { BuildOutcome } from "../core/outcome.js";
+import type { LocalBuildOutcome } from "../core/outcome.js";
 import type { Renderer } from "../core/render/dockerfile.js";
 import { verdictOf, type ScenarioReport, type ScenarioResult, type UpgradePlan, type UpgradeScenario } from "../core/upgrade/model.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
@@ -82,7 +82,7 @@ async function runOne(
   let checks: ScenarioResult["checks"];
   let error: string | undefined;
   let upgradeSeconds = 0;
-  const failed = (b: BuildOutcome) => (b.kind === "failed" ? b : undefined);
+  const failed = (b: LocalBuildOutcome) => (b.kind === "failed" ? b : undefined);
   const failedBuild = failed(fromBuild.build)
     ? (["from", failed(fromBuild.build)!] as const)
     : failed(toBuild.build)

@@ -10,11 +10,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { timeoutMs?: number; onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, POSTFIX_MATRIX_MIRRORS: "none", TESTCONTAINERS_RYUK_DISABLED: "true" },
+      env: { ...process.env, POSTFIX_MATRIX_MIRRORS: "none", TESTCONTAINERS_RYUK_DISABLED: "true", ...opts.env },
     });
     let stdout = "";
     let stderr = "";

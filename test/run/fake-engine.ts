@@ -71,6 +71,32 @@ export class FakeEngine implements Engine {
     this.mark("build-end", req.tag);
     return { imageId: `sha256:${req.tag}`, steps: [] };
   }
+  readonly pushed = new Map<string, string>();
+  async tag(image: string, ref: string) {
+    const i = this.images.get(image) ?? [...this.images.values()].find((x) => x.id === image);
+    if (!i) throw new Error(`no such image ${image}`);
+    this.images.set(ref, i);
+    this.mark("tag", ref);
+  }
+  async push(ref: string) {
+    const i = this.images.get(ref);
+    if (!i) throw new Error(`no such image ${ref}`);
+    this.mark("push", ref);
+    const digest = `sha256:${i.id
+      .replace(/^sha256:/, "")
+      .padEnd(64, "0")
+      .slice(0, 64)}`;
+    this.pushed.set(ref, digest);
+    return { digest };
+  }
+  async pull(ref: string) {
+    this.mark("pull", ref);
+    const remote = this.remote.get(ref);
+    if (!remote) throw new Error(`manifest for ${ref} not found`);
+    this.images.set(ref, remote);
+  }
+  /** What a registry holds for `pull`, by reference. */
+  readonly remote = new Map<string, ImageInfo>();
   async pruneBuildCache() {
     return 0;
   }

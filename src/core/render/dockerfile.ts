@@ -3,6 +3,7 @@
 import Handlebars from "handlebars";
 import type { Recipe } from "../recipe/recipe.js";
 import { shellQuote, shellWords } from "../recipe/shell.js";
+import { releaseEpoch } from "../source/releases.js";
 
 export interface Templates {
   /** family -> template text, e.g. "debian" -> dockerfiles/debian.Dockerfile.hbs */
@@ -14,6 +15,8 @@ export interface Templates {
 export interface RenderOptions {
   /** BuildKit (default) uses RUN --mount; the classic builder gets a form without it. */
   builder?: "buildkit" | "classic";
+  /** SOURCE_DATE_EPOCH for the build stage; default: the release date, when known. */
+  sourceDateEpoch?: number;
 }
 
 export type Renderer = (recipe: Recipe, opts?: RenderOptions) => string;
@@ -37,6 +40,7 @@ export function makeRenderer(templates: Templates): Renderer {
       buildkit: (opts.builder ?? "buildkit") === "buildkit",
       ldconfigDirectory: recipe.ldconfigDirectory ?? "",
       path: recipe.path ?? "",
+      sourceDateEpoch: opts.sourceDateEpoch ?? releaseEpoch(recipe.version) ?? "",
     });
     return text.replace(/[ \t]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   };

@@ -13,6 +13,8 @@ function buildColumn(r: CellResult): string {
       return `built ${r.build.seconds.toFixed(1)}s`;
     case "cached":
       return "cached";
+    case "pulled":
+      return `pulled ${r.build.seconds.toFixed(1)}s`;
     case "failed":
       return "FAILED";
   }
@@ -28,16 +30,25 @@ function checksColumn(r: CellResult): string {
     : `${c.length}/${c.length} pass`;
 }
 
+function pushColumn(r: CellResult): string {
+  const p = r.push;
+  if (!p) return "-";
+  if (p.kind === "pushed") return `${p.ref.slice(p.ref.lastIndexOf("/") + 1)}@${p.digest.slice(0, 19)}${p.unchanged ? " (there)" : ""}`;
+  return p.kind === "failed" ? "FAILED" : `- (${p.reason.slice(0, 40)})`;
+}
+
 export function formatTable(results: readonly CellResult[]): string {
+  const pushing = results.some((r) => r.push);
   const rows = results.map((r) => [
     cellPassed(r) ? "ok" : "FAIL",
     r.id,
     r.image,
     buildColumn(r),
     r.build.kind === "failed" ? "-" : mb(r.build.size),
+    ...(pushing ? [pushColumn(r)] : []),
     checksColumn(r),
   ]);
-  const head = ["", "cell", "image", "build", "size", "checks"];
+  const head = ["", "cell", "image", "build", "size", ...(pushing ? ["pushed"] : []), "checks"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cols: string[]) =>
     cols
@@ -63,6 +74,7 @@ export function formatDetails(results: readonly CellResult[], opts: { all?: bool
       out.push(`full log: ${r.logFile}`, `Dockerfile: ${r.dockerfile}`);
     }
     if (r.verify.kind === "error") out.push(`verification could not run: ${r.verify.message}`);
+    if (r.push?.kind === "failed") out.push(`push failed: ${r.push.message}`);
     if (r.verify.kind === "verified") {
       for (const c of r.verify.result.checks) {
         if (c.status === "fail" || opts.all) out.push(`  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.name}: ${c.detail}`);

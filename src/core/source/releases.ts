@@ -10,6 +10,21 @@ export const KNOWN_RELEASES: Readonly<Record<string, string>> = Object.freeze({
   "3.10.13": "de6526fb11bbf20fcfa5aa4b67e88cc6b246cad614a9bcb4b006f457ba3788bc",
 });
 
+/**
+ * Each known release's MAIL_RELEASE_DATE (src/global/mail_version.h): SOURCE_DATE_EPOCH
+ * defaults to its midnight UTC, so a rebuild of the same release stamps the same date.
+ */
+export const RELEASE_DATES: Readonly<Record<string, string>> = Object.freeze({
+  "3.7.11": "2024-03-04",
+  "3.10.13": "2026-08-09",
+});
+
+/** SOURCE_DATE_EPOCH of a known release (seconds), or undefined. */
+export function releaseEpoch(version: string): number | undefined {
+  const d = Object.hasOwn(RELEASE_DATES, version) ? RELEASE_DATES[version] : undefined;
+  return d ? Date.parse(`${d}T00:00:00Z`) / 1000 : undefined;
+}
+
 /** 3.10.13, 3.11, 3.10-RC1, 3.11-20250101: digits and dots, one optional alphanumeric suffix. */
 const VERSION_RE = /^\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9]+)?$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;

@@ -2,7 +2,7 @@
 // from the same recipe (label) is reused; otherwise it is built with its log written to a
 // file, and any failure comes back as a `failed` outcome, never as a thrown error.
 import { createWriteStream } from "node:fs";
-import type { BuildOutcome } from "../../core/outcome.js";
+import type { LocalBuildOutcome } from "../../core/outcome.js";
 import { isCompileStep } from "../../core/render/dockerfile.js";
 import { imageLabels, RECIPE_LABEL, recipeHash } from "../../core/recipe/identity.js";
 import { buildContext } from "./context.js";
@@ -19,6 +19,8 @@ export interface ImageSpec {
   source: { path: string; sha256: string; name: string };
   target?: string;
   role?: string;
+  /** More labels (OCI annotations); the recipe labels come last and win. */
+  labels?: Record<string, string>;
   logFile: string;
 }
 
@@ -34,7 +36,7 @@ export interface BuildImageOptions {
   onCompiled?: () => void;
 }
 
-export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise<BuildOutcome> {
+export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise<LocalBuildOutcome> {
   const hash = recipeHash(spec.dockerfile, spec.source.sha256, spec.target);
   const existing = await o.engine.inspectImage(spec.image);
   if (existing && existing.labels[RECIPE_LABEL] === hash) return { kind: "cached", imageId: existing.id, size: existing.size };
@@ -47,7 +49,10 @@ export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise
       tag: spec.image,
       builder: o.builder,
       ...(spec.target ? { target: spec.target } : {}),
-      labels: imageLabels({ hash, cellId: spec.cellId, version: spec.version, ...(spec.role ? { role: spec.role } : {}) }),
+      labels: {
+        ...spec.labels,
+        ...imageLabels({ hash, cellId: spec.cellId, version: spec.version, ...(spec.role ? { role: spec.role } : {}) }),
+      },
       onEvent: both(logWriter(log, o.onStep), compileWatcher(o.builder, o.onCompiled)),
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -15,6 +15,7 @@ import {
 } from "./engine.js";
 import { parseBuildLine } from "./progress.js";
 import { demux, jsonLines, readJsonLines } from "./streams.js";
+import { type RegistryAuth, readTransfer, TransferFailed } from "./transfer-stream.js";
 
 const ENGINE_HINT = "start one with `npm run engine:up` (installs Debian's docker.io and starts dockerd as root), or set DOCKER_HOST";
 
@@ -85,7 +86,16 @@ export class DockerodeEngine implements Engine {
     const i = await unless404(() => this.docker.getImage(ref).inspect()).catch((e: unknown) => {
       throw this.lost(e);
     });
-    return i && { id: i.Id, size: i.Size, created: i.Created, labels: i.Config?.Labels ?? {} };
+    return (
+      i && {
+        id: i.Id,
+        size: i.Size,
+        created: i.Created,
+        labels: i.Config?.Labels ?? {},
+        layers: i.RootFS?.Layers ?? [],
+        repoDigests: i.RepoDigests ?? [],
+      }
+    );
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -135,6 +145,7 @@ export class DockerodeEngine implements Engine {
     if (req.builder === "buildkit") opts.version = "2";
     if (req.target) opts.target = req.target;
     if (req.noCache) opts.nocache = true;
+    if (req.buildArgs) opts.buildargs = req.buildArgs;
     if (req.signal) opts.abortSignal = req.signal;
     const track = new BuildTracker();
     try {
@@ -189,6 +200,24 @@ export class DockerodeEngine implements Engine {
     } finally {
       await c.remove({ force: true });
     }
+  }
+
+  async tag(image: string, ref: string): Promise<void> {
+    const [repo, tag] = splitRef(ref);
+    await this.docker.getImage(image).tag({ repo, tag });
+  }
+
+  async push(ref: string, auth?: RegistryAuth): Promise<{ digest: string }> {
+    const [repo, tag] = splitRef(ref);
+    const stream = (await this.docker.getImage(repo).push({ tag, ...(auth ? { authconfig: auth } : {}) })) as NodeJS.ReadableStream;
+    const { digest } = readTransfer(await readJsonLines(stream));
+    if (!digest) throw new TransferFailed(`the push of ${ref} ended without a digest`, false);
+    return { digest };
+  }
+
+  async pull(ref: string, auth?: RegistryAuth): Promise<void> {
+    const stream = (await this.docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
+    readTransfer(await readJsonLines(stream));
   }
 
   async containerLogs(id: string): Promise<string> {

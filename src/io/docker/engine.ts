@@ -3,6 +3,7 @@
 import type { Readable } from "node:stream";
 import type { StepTiming } from "../../core/outcome.js";
 import type { BuildEvent } from "./progress.js";
+import type { RegistryAuth } from "./transfer-stream.js";
 
 export type Builder = "buildkit" | "classic";
 
@@ -11,6 +12,10 @@ export interface ImageInfo {
   size: number;
   created: string;
   labels: Record<string, string>;
+  /** The layers' content digests (RootFS.Layers): two images with these equal hold the same files. */
+  layers?: string[];
+  /** `repo@sha256:...` for each registry the image was pushed to or pulled from. */
+  repoDigests?: string[];
 }
 
 /** One entry of an image's history (`docker history`), newest first. */
@@ -43,7 +48,9 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   /** Build only up to this stage (e.g. "build"). */
   target?: string;
-  /** Ignore the build cache (the benchmark's naive baseline). */
+  /** Build arguments (`--build-arg`). */
+  buildArgs?: Record<string, string>;
+  /** Ignore the build cache (the benchmark's naive baseline, reproduce). */
   noCache?: boolean;
   onEvent?: (e: BuildEvent) => void;
   signal?: AbortSignal;
@@ -83,4 +90,10 @@ export interface Engine {
   runHelper(run: HelperRun): Promise<{ exitCode: number; output: string }>;
   /** A container's stdout and stderr so far, as text. */
   containerLogs(id: string): Promise<string>;
+  /** Gives an image another name (`docker tag`). */
+  tag(image: string, ref: string): Promise<void>;
+  /** Pushes `ref` (`registry/repo:tag`); resolves to the manifest digest the registry stored. */
+  push(ref: string, auth?: RegistryAuth): Promise<{ digest: string }>;
+  /** Pulls `ref`; rejects with TransferFailed when the registry refuses or lacks it. */
+  pull(ref: string, auth?: RegistryAuth): Promise<void>;
 }

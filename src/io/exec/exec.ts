@@ -48,9 +48,16 @@ export function describeExit(r: Exit): string {
  * beyond that the child is killed and `error` says so). With a `signal`, the child gets
  * its own process group and abort kills all of it.
  */
-export async function runCapture(cmd: string, args: readonly string[], o: GroupOptions & { maxBytes?: number } = {}): Promise<Captured> {
+export async function runCapture(
+  cmd: string,
+  args: readonly string[],
+  o: GroupOptions & { maxBytes?: number; input?: string } = {},
+): Promise<Captured> {
   const group = o.signal !== undefined;
-  const started = startChild(cmd, args, { ...o, stdio: ["ignore", "pipe", "pipe"], group });
+  const started = startChild(cmd, args, { ...o, stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], group });
+  // What the program reads (a credential helper's registry name); a program that exits early is no error.
+  started.child.stdin?.on("error", () => {});
+  started.child.stdin?.end(o.input);
   const max = o.maxBytes ?? DEFAULT_MAX_BYTES;
   let overflow: Error | undefined;
   const collect = (stream: Readable | null) => {

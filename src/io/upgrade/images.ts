@@ -4,7 +4,7 @@
 // from the same Dockerfile, source and target is reused.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { BuildOutcome } from "../../core/outcome.js";
+import type { LocalBuildOutcome } from "../../core/outcome.js";
 import type { Renderer } from "../../core/render/dockerfile.js";
 import { ROLE_LABEL } from "../../core/recipe/identity.js";
 import type { UpgradeSide } from "../../core/upgrade/model.js";
@@ -13,7 +13,7 @@ import type { Builder, Engine } from "../docker/engine.js";
 import type { ResolvedSource } from "../source/resolve.js";
 
 export interface SideBuild {
-  build: BuildOutcome;
+  build: LocalBuildOutcome;
   logFile: string;
   dockerfile: string;
 }
@@ -66,7 +66,7 @@ export async function buildSide(
 }
 
 /** Seconds a side's build took (0 when reused). */
-export const buildSeconds = (b: BuildOutcome): number => (b.kind === "cached" ? 0 : b.seconds);
+export const buildSeconds = (b: LocalBuildOutcome): number => (b.kind === "cached" ? 0 : b.seconds);
 
 /**
  * A named volume holding the `to` build tree (as /usr/src/postfix has it in the build stage,

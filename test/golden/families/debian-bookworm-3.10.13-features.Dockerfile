@@ -12,6 +12,9 @@ RUN --mount=type=cache,id=apt-cache-debian-bookworm,target=/var/cache/apt,sharin
       default-libmysqlclient-dev gcc libc6-dev libcdb-dev libdb-dev libldap-dev liblmdb-dev libnsl-dev libpq-dev libsasl2-dev libsqlite3-dev m4 make
 
 FROM deps AS build
+# Reproducible builds: tools that stamp a date take this one (the release date unless
+# SOURCE_DATE_EPOCH was set when the Dockerfile was generated; unset for unknown releases).
+ARG SOURCE_DATE_EPOCH=1786233600
 COPY postfix-3.10.13.tar.gz /usr/src/
 RUN mkdir /usr/src/postfix \
  && tar -xzf /usr/src/postfix-3.10.13.tar.gz -C /usr/src/postfix --strip-components=1 \

@@ -16,6 +16,9 @@ RUN --mount=type=cache,id=dnf-cache-fedora-42,target=/var/cache/dnf,sharing=lock
       diffutils findutils gawk gcc glibc-devel gzip libdb-devel libnsl2-devel m4 make openssl-devel pcre2-devel sed tar
 
 FROM deps AS build
+# Reproducible builds: tools that stamp a date take this one (the release date unless
+# SOURCE_DATE_EPOCH was set when the Dockerfile was generated; unset for unknown releases).
+ARG SOURCE_DATE_EPOCH=1786233600
 COPY postfix-3.10.13.tar.gz /usr/src/
 RUN mkdir /usr/src/postfix \
  && tar -xzf /usr/src/postfix-3.10.13.tar.gz -C /usr/src/postfix --strip-components=1 \

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stops the second engine engine2-up.sh started (its data root stays unless --fresh is used there).
+set -uo pipefail
+PID=/var/run/docker-pmx2.pid
+[ -f "$PID" ] || exit 0
+kill "$(cat "$PID")" 2>/dev/null || true
+for _ in $(seq 1 30); do kill -0 "$(cat "$PID" 2>/dev/null)" 2>/dev/null || break; sleep 1; done
+rm -f "$PID"
+printf 'engine2-down: stopped the second dockerd\n' >&2

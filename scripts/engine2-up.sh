@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# A second Docker engine on this machine, standing in for a fresh CI runner or another host of
+# an engine pool: its own socket, data root, exec root and bridge. Idempotent.
+#   --fresh   stop it and empty its data root first (a machine that has never built anything)
+# Prints the DOCKER_HOST to use: unix:///var/run/docker-pmx2.sock
+set -euo pipefail
+
+SOCK=/var/run/docker-pmx2.sock
+ROOT=${POSTFIX_MATRIX_ENGINE2_ROOT:-/var/lib/docker-pmx2}
+EXEC=/var/run/docker-pmx2
+BRIDGE=pmx-br2
+log() { printf 'engine2-up: %s\n' "$*" >&2; }
+answers() { timeout 10 docker -H "unix://$SOCK" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+[ "$(id -u)" -eq 0 ] || { log "starting a second dockerd needs root"; exit 1; }
+command -v dockerd >/dev/null 2>&1 || bash "$(dirname "$0")/engine-up.sh"
+
+if [ "${1:-}" = "--fresh" ]; then bash "$(dirname "$0")/engine2-down.sh"; rm -rf "$ROOT"; fi
+
+if ! answers; then
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add 172.31.250.1/24 dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+  mkdir -p "$ROOT" "$EXEC"
+  log "starting the second dockerd (data root $ROOT, log /var/log/dockerd-pmx2.log)"
+  # No iptables of its own: the first engine manages the host's rules; containers are reached
+  # on loopback through the userland proxy.
+  setsid nohup dockerd --host "unix://$SOCK" --data-root "$ROOT" --exec-root "$EXEC" \
+    --pidfile /var/run/docker-pmx2.pid --bridge "$BRIDGE" --iptables=false --ip-masq=false \
+    > /var/log/dockerd-pmx2.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do answers && break; sleep 1; done
+  answers || { log "the second dockerd did not answer; last lines:"; tail -n 20 /var/log/dockerd-pmx2.log >&2; exit 1; }
+fi
+log "second engine answers ($(docker -H "unix://$SOCK" version --format '{{.Server.Version}}'))"
+echo "unix://$SOCK"
