@@ -23,6 +23,13 @@ if ! answers; then
     ip addr add 172.31.250.1/24 dev "$BRIDGE"
   fi
   ip link set "$BRIDGE" up
+  # Builds on it reach Debian's archive: NAT and forwarding for its bridge, added once
+  # (the first engine's FORWARD policy drops what it does not know).
+  iptables -t nat -C POSTROUTING -s 172.31.250.0/24 ! -o "$BRIDGE" -j MASQUERADE 2>/dev/null \
+    || iptables -t nat -A POSTROUTING -s 172.31.250.0/24 ! -o "$BRIDGE" -j MASQUERADE
+  iptables -C FORWARD -i "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -j ACCEPT
+  iptables -C FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null \
+    || iptables -I FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
   mkdir -p "$ROOT" "$EXEC"
   log "starting the second dockerd (data root $ROOT, log /var/log/dockerd-pmx2.log)"
   # No iptables of its own: the first engine manages the host's rules; containers are reached

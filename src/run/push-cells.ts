@@ -3,7 +3,7 @@
 // Every tag is checked before anything is pushed: a tag holding other content stops the
 // whole push (unless --force), so nothing is half done.
 import pLimit from "p-limit";
-import type { CellResult, PushOutcome } from "../core/outcome.js";
+import type { CellResult, PushOutcome, VerifyResult } from "../core/outcome.js";
 import { cellPassed } from "../core/outcome.js";
 import type { PreparedCell } from "../core/prepare.js";
 import { cacheTag } from "../core/publish/tag-template.js";
@@ -117,12 +117,25 @@ async function pushOne(
 }
 
 /**
+ * What the label keeps of a verification: each check's name and status and the timings.
+ * Not the details: they quote what the checks looked for (the history check names the words
+ * it refuses), and an image's labels must not carry such text.
+ */
+function carried(v: VerifyResult): VerifyResult {
+  return {
+    checks: v.checks.map((c) => ({ name: c.name, status: c.status, detail: "passed before the push (carried in the image label)" })),
+    startupSeconds: v.startupSeconds,
+    seconds: v.seconds,
+  };
+}
+
+/**
  * The image as pushed: the verified one plus a label with its verification result (same
  * layers, a config of its own). The image the ref named before is removed when unused.
  */
 async function labelVerified(r: CellResult, c: PreparedCell, ref: string, engine: Engine): Promise<void> {
   if (r.verify.kind !== "verified") throw new Error("not verified");
-  const label = JSON.stringify({ checks: checksKey(checksFor(c.recipe)), result: { ...r.verify.result, cached: undefined } });
+  const label = JSON.stringify({ checks: checksKey(checksFor(c.recipe)), result: carried(r.verify.result) });
   const before = await engine.inspectImage(ref);
   await engine.build({
     context: buildContext(`FROM ${r.image}\n`, []),

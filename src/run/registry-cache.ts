@@ -20,7 +20,10 @@ export interface CacheSource {
   auth?: RegistryAuth;
 }
 
-/** Cell id -> the registry reference to pull, for cells not already built here. */
+/** Already built here from the same recipe: neither pulled nor built, and needs no base or source. */
+export const BUILT_HERE = "";
+
+/** Cell id -> the registry reference to pull, or BUILT_HERE. */
 export async function findInRegistry(
   cells: readonly PreparedCell[],
   dockerfiles: ReadonlyMap<string, { text: string }>,
@@ -30,10 +33,14 @@ export async function findInRegistry(
   for (const c of cells) {
     const hash = recipeHash(dockerfiles.get(c.cell.id)!.text, expectedSha256(c.cell.postfix));
     const local = await o.engine.inspectImage(c.image);
-    if (local?.labels[RECIPE_LABEL] === hash) continue;
-    if (await o.cache.registry.image(cacheTag(hash))) found.set(c.cell.id, `${o.cache.repo}:${cacheTag(hash)}`);
+    if (local?.labels[RECIPE_LABEL] === hash) found.set(c.cell.id, BUILT_HERE);
+    else if (await o.cache.registry.image(cacheTag(hash))) found.set(c.cell.id, `${o.cache.repo}:${cacheTag(hash)}`);
   }
-  o.note(`registry cache ${o.cache.repo}: ${found.size} of ${cells.length} cells found, pulled instead of built`);
+  const pulled = [...found.values()].filter((v) => v !== BUILT_HERE).length;
+  const here = found.size - pulled;
+  o.note(
+    `registry cache ${o.cache.repo}: ${pulled} of ${cells.length} cells found, pulled instead of built${here ? ` (${here} already built here)` : ""}`,
+  );
   return found;
 }
 

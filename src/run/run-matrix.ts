@@ -13,7 +13,7 @@ import { cellDir, writeDockerfiles } from "./dockerfiles.js";
 import { type CheckSpec, checksFor } from "../core/verify/checks.js";
 import { RECIPE_LABEL, recipeHash } from "../core/recipe/identity.js";
 import { expectedSha256 } from "../core/source/releases.js";
-import { type CacheSource, findInRegistry, pullCell, verificationFromLabel } from "./registry-cache.js";
+import { BUILT_HERE, type CacheSource, findInRegistry, pullCell, verificationFromLabel } from "./registry-cache.js";
 import { buildImage } from "../io/docker/build-image.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
 import type { ResolveOptions, ResolvedSource, resolveSource } from "../io/source/resolve.js";
@@ -77,7 +77,7 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<Matri
   const one = async (c: PreparedCell, onCompiled?: () => void) => {
     // Waiting for a base image or a source holds no slot: ready cells build meanwhile.
     const pull = pulls?.get(c.cell.id);
-    const source = pull ? undefined : await prereqs?.ready(c.recipe.baseImage, c.recipe.version).catch((e: Error) => e);
+    const source = pull !== undefined ? undefined : await prereqs?.ready(c.recipe.baseImage, c.recipe.version).catch((e: Error) => e);
     const df = dockerfiles.get(c.cell.id)!;
     const r = await limit(() =>
       runCell(c, df, pull ?? source, p.matrix.name, o, state, onCompiled).catch((e: unknown) => crashed(c, df, p.matrix.name, o, e)),
@@ -202,6 +202,7 @@ function obtain(
   onCompiled?: () => void,
 ): Promise<CellResult["build"]> {
   if (!o.build) return existingImage(c, dockerfile, o);
+  if (source === BUILT_HERE) return existingImage(c, dockerfile, o);
   if (typeof source === "string" && o.cacheFrom) {
     o.observer.cellState(c.cell.id, "building", `pulling ${source}`);
     return pullCell(c, source, { engine: o.engine, cache: o.cacheFrom });

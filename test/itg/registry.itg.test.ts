@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RELEASE_DATES } from "../../src/core/source/releases.js";
 import { DockerodeEngine } from "../../src/io/docker/dockerode-engine.js";
 import { cli, ROOT } from "./cli.js";
@@ -59,6 +59,16 @@ const repoPath = (repo: string) => repo.slice(repo.indexOf("/") + 1);
 beforeAll(() => {
   script("registry-up.sh");
 }, 300_000);
+
+// The registry names this run gave images are taken off again (the images a cell's own tag
+// still names stay).
+afterAll(async () => {
+  for (const i of await engine.listImages({})) {
+    const info = await engine.inspectImage(i.id);
+    const refs = [...i.tags, ...(info?.repoDigests ?? [])].filter((r) => r.startsWith(REPO) || r.startsWith(AUTH_REPO));
+    for (const ref of refs) await engine.removeImage(ref);
+  }
+});
 
 describe("image metadata", () => {
   it("every image carries the OCI labels; .created is the release date Postfix itself reports", async () => {

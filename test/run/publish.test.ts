@@ -95,6 +95,25 @@ describe("push", () => {
     expect(verificationFromLabel(labelled.labels, checksFor(cells[0]!.recipe))?.checks.map((c) => c.name)).toEqual(["postfix check"]);
   });
 
+  it("the label keeps each check's name and status, not its detail (which may quote words the history check refuses)", async () => {
+    const engine = engineWith();
+    const result: VerifyResult = {
+      ...passing([]),
+      checks: [{ name: "history and labels", status: "pass", detail: "no PASSWORD, SECRET or TOKEN" }],
+    };
+    await pushCells(verified(engine, { kind: "verified", result }), cells, {
+      engine,
+      registry: new FakeRegistry(),
+      target: { repository, tags, force: false },
+      log: () => {},
+    });
+    const label = engine.images.get(`127.0.0.1:5000/pm:${cells[0]!.cell.id}`)!.labels[VERIFICATION_LABEL]!;
+    expect(label).not.toMatch(/SECRET|PASSWORD|TOKEN/);
+    expect(verificationFromLabel({ [VERIFICATION_LABEL]: label }, checksFor(cells[0]!.recipe))?.checks).toEqual([
+      { name: "history and labels", status: "pass", detail: "passed before the push (carried in the image label)" },
+    ]);
+  });
+
   it.each([
     [{ kind: "skipped", reason: "--no-verify" }, "not verified (--no-verify)"],
     [{ kind: "error", message: "boom" }, "verification could not run"],
