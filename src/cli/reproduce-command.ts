@@ -4,10 +4,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ExitCode } from "../errors.js";
 import { formatReproduce, type ReproduceResult } from "../core/publish/reproduce-report.js";
-import { makeRenderer } from "../core/render/dockerfile.js";
 import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
-import { loadTemplates } from "../io/fs/templates.js";
-import { defaultResolveOptions } from "../io/source/resolve.js";
 import { acquireRunLock } from "../run/lock.js";
 import { resolveSources } from "../run/prerequisites.js";
 import { reproduceCell } from "../run/reproduce.js";
@@ -15,8 +12,8 @@ import { runMatrix } from "../run/run-matrix.js";
 import { onInterrupt } from "./interrupt.js";
 import { load } from "./load.js";
 import { preparePublishing } from "./publish-run.js";
-import { withSourceDate } from "./renderer.js";
 import type { RunFlags } from "./run-command.js";
+import { commonRunOptions } from "./run-options.js";
 import { PlainView } from "./view/plain.js";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -29,26 +26,11 @@ export async function reproduceCommand(file: string, o: RunFlags): Promise<numbe
     const pub = await preparePublishing(p, {}, false);
     const view = new PlainView(log);
     const { signal, registry } = onInterrupt((l) => view.note(l), "containers");
-    const sources = { ...defaultResolveOptions(), log: () => {} };
-    const run = await runMatrix(p, {
-      engine,
-      render: withSourceDate(makeRenderer(await loadTemplates())),
-      outDir: o.out,
-      concurrency: o.concurrency,
-      builder: o.builder,
-      bootstrapMissing: Boolean(o.bootstrapMissing),
-      verify: false,
-      build: true,
-      failFast: false,
-      sources,
-      observer: view,
-      signal,
-      registry,
-      labels: pub.labels,
-    });
+    const common = await commonRunOptions(o, { engine, observer: view, signal, registry });
+    const run = await runMatrix(p, { ...common, verify: false, build: true, failFast: false, labels: pub.labels });
     const released = await resolveSources(
       p.cells.map((c) => c.cell.postfix),
-      { sources, note: () => {} },
+      { sources: common.sources, note: () => {} },
     );
     const results: ReproduceResult[] = [];
     for (const [i, c] of p.cells.entries()) {

@@ -6,21 +6,18 @@ import path from "node:path";
 import { EnvironmentError, ExitCode, InterruptedError, PushRefusedError } from "../errors.js";
 import { cellPassed } from "../core/outcome.js";
 import { formatPlan, planCells } from "../core/plan/plan.js";
-import { makeRenderer } from "../core/render/dockerfile.js";
 import { jsonReport, junitReport } from "../core/report/machine.js";
 import { formatDetails, formatTable } from "../core/report/table.js";
 import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
 import type { Engine } from "../io/docker/engine.js";
-import { loadTemplates } from "../io/fs/templates.js";
 import { defaultCacheDir } from "../io/source/cache.js";
-import { defaultResolveOptions } from "../io/source/resolve.js";
 import { VerifyCache } from "../io/verify/cache.js";
 import { acquireRunLock } from "../run/lock.js";
 import { runMatrix } from "../run/run-matrix.js";
 import { onInterrupt } from "./interrupt.js";
 import type { PublishFlags } from "./publish-options.js";
 import { checkPublishing, preparePublishing, publish } from "./publish-run.js";
-import { withSourceDate } from "./renderer.js";
+import { commonRunOptions } from "./run-options.js";
 import { load } from "./load.js";
 import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
@@ -70,21 +67,10 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
   let run: Awaited<ReturnType<typeof runMatrix>>;
   try {
     run = await runMatrix(p, {
-      engine,
-      render: withSourceDate(makeRenderer(await loadTemplates())),
-      outDir: o.out,
-      concurrency: o.concurrency,
-      builder: o.builder,
-      bootstrapMissing: Boolean(o.bootstrapMissing),
+      ...(await commonRunOptions(o, { engine, observer: view, signal, registry })),
       verify: o.verify,
       build: mode.build,
       failFast: Boolean(o.failFast),
-      // What the source cache and fetches do (a corrupt entry removed, a slow apt update);
-      // the `source:` result line is noted by the run itself.
-      sources: { ...defaultResolveOptions(), log: (l) => void (l.startsWith("source:") || view.note(l)) },
-      observer: view,
-      signal,
-      registry,
       verifyCache: new VerifyCache(path.join(defaultCacheDir(), "verify")),
       reverify: Boolean(o.reverify),
       labels: pub.labels,
