@@ -54,13 +54,21 @@ async function main(): Promise<void> {
   const cold = await tmp("pm-bench-cold-");
   const coldS = run(["run", matrix, "--out", cold], { DOCKER_HOST: host, POSTFIX_MATRIX_CACHE: coldCache });
   say(`cold build on a fresh engine (bases present, sources cached): ${coldS.toFixed(1)} s (${await kinds(cold)})`);
-  const pushS = run(["run", matrix, "--cache-to", REPO, "--out", await tmp("pm-bench-push-")], { DOCKER_HOST: host, POSTFIX_MATRIX_CACHE: coldCache });
+  const pushS = run(["run", matrix, "--cache-to", REPO, "--out", await tmp("pm-bench-push-")], {
+    DOCKER_HOST: host,
+    POSTFIX_MATRIX_CACHE: coldCache,
+  });
   say(`writing the registry cache (${REPO}): ${pushS.toFixed(1)} s`);
 
   host = freshEngine();
   const pulled = await tmp("pm-bench-pull-");
-  const pullS = run(["run", matrix, "--cache-from", REPO, "--out", pulled], { DOCKER_HOST: host, POSTFIX_MATRIX_CACHE: await tmp("pm-bench-empty-") });
-  say(`fresh engine, no bases, empty caches, --cache-from: ${pullS.toFixed(1)} s (${await kinds(pulled)}) = ${((100 * pullS) / coldS).toFixed(1)}% of cold (target <= 15%)`);
+  const pullS = run(["run", matrix, "--cache-from", REPO, "--out", pulled], {
+    DOCKER_HOST: host,
+    POSTFIX_MATRIX_CACHE: await tmp("pm-bench-empty-"),
+  });
+  say(
+    `fresh engine, no bases, empty caches, --cache-from: ${pullS.toFixed(1)} s (${await kinds(pulled)}) = ${((100 * pullS) / coldS).toFixed(1)}% of cold (target <= 15%)`,
+  );
 
   host = freshEngine();
   const reverified = await tmp("pm-bench-reverify-");
@@ -68,7 +76,9 @@ async function main(): Promise<void> {
     DOCKER_HOST: host,
     POSTFIX_MATRIX_CACHE: await tmp("pm-bench-empty-"),
   });
-  say(`the same with --reverify (every check run on the fresh engine): ${revS.toFixed(1)} s (${await kinds(reverified)}) = ${((100 * revS) / coldS).toFixed(1)}% of cold`);
+  say(
+    `the same with --reverify (every check run on the fresh engine): ${revS.toFixed(1)} s (${await kinds(reverified)}) = ${((100 * revS) / coldS).toFixed(1)}% of cold`,
+  );
   sh("bash", ["scripts/engine2-down.sh"]);
 }
 

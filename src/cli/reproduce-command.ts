@@ -41,7 +41,7 @@ export async function reproduceCommand(file: string, o: RunFlags): Promise<numbe
       }
       view.note(`${c.cell.id}: rebuilding without cache`);
       const dockerfile = await readFile(first.dockerfile, "utf8");
-      const outcome = await reproduceCell(c, dockerfile, released.get(c.recipe.version)!, {
+      const outcome = await reproduceCell(c, first.build.imageId, dockerfile, released.get(c.recipe.version)!, {
         engine,
         builder: o.builder,
         labels: pub.labels(c),

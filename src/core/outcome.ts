@@ -13,8 +13,18 @@ export interface CheckResult {
   detail: string;
 }
 
+/** What the throughput smoke measured: mails sent into the container until all were delivered. */
+export interface Throughput {
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  via: "smtp" | "sendmail";
+}
+
 export interface VerifyResult {
   checks: CheckResult[];
+  /** The throughput smoke's figure, when it ran and passed. */
+  throughput?: Throughput;
   /** Container start until Postfix logged `daemon started`. */
   startupSeconds: number;
   seconds: number;

@@ -126,6 +126,7 @@ function carried(v: VerifyResult): VerifyResult {
     checks: v.checks.map((c) => ({ name: c.name, status: c.status, detail: "passed before the push (carried in the image label)" })),
     startupSeconds: v.startupSeconds,
     seconds: v.seconds,
+    ...(v.throughput ? { throughput: v.throughput } : {}),
   };
 }
 

@@ -28,8 +28,10 @@ export async function installedDigests(engine: Engine, image: string): Promise<M
   return digests;
 }
 
+/** `firstImage`: the first build's image id (the tag may name another image by the time the rebuild ends). */
 export async function reproduceCell(
   c: PreparedCell,
+  firstImage: string,
   dockerfile: string,
   source: ResolvedSource,
   o: { engine: Engine; builder: Builder; labels: Record<string, string>; signal?: AbortSignal },
@@ -48,7 +50,7 @@ export async function reproduceCell(
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const seconds = (Date.now() - t0) / 1000;
-    const [first, second] = [await installedDigests(o.engine, c.image), await installedDigests(o.engine, rebuilt)];
+    const [first, second] = [await installedDigests(o.engine, firstImage), await installedDigests(o.engine, rebuilt)];
     return { kind: "compared", files: first.size, differing: compareDigests(first, second), seconds };
   } catch (e) {
     return { kind: "failed", message: (e as Error).message };

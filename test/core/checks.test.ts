@@ -19,8 +19,22 @@ const ALWAYS = [
   "queue permissions",
   "config permissions",
   "history and labels",
+  "compiler",
+  "local submission",
+  "throughput",
+  "log hygiene",
 ];
-const CONDITIONAL = ["shlib resolution", "dynamicmaps plugins", "SASL server types", "STARTTLS", "PIE", "compiled defaults"];
+const CONDITIONAL = [
+  "shlib resolution",
+  "dynamicmaps plugins",
+  "SASL server types",
+  "STARTTLS",
+  "PIE",
+  "compiled defaults",
+  "send-only",
+  "chroot",
+  "plugin packages",
+];
 
 const checks = (options: Record<string, unknown>, opts?: { version?: string }) => checksFor(prepareOne(options, opts).recipe);
 const names = (cs: CheckSpec[]) => cs.map((c) => c.name);
@@ -170,8 +184,12 @@ describe("checksFor", () => {
       pie: true,
       features: ["tls", "sasl-cyrus", "pcre", "eai"],
       compile_directories: { daemon_directory: "/usr/libexec/postfix" },
+      chroot: true,
+      plugins: "split",
     });
-    expect(names(cs)).toEqual(expect.arrayContaining([...ALWAYS, ...CONDITIONAL, "daemon_directory"]));
+    // send-only is the one conditional check an SMTP-receiving cell cannot have.
+    const conditional = CONDITIONAL.filter((n) => n !== "send-only");
+    expect(names(cs)).toEqual(expect.arrayContaining([...ALWAYS, ...conditional, "daemon_directory"]));
     expect(new Set(names(cs)).size).toBe(cs.length);
   });
 });

@@ -8,12 +8,13 @@ export interface FakePostfix extends PostfixContainer {
   commands: string[];
 }
 
-export function fakePostfix(rules: Rule[], hostname = "verify.postfix-matrix.test"): FakePostfix {
+export function fakePostfix(rules: Rule[], hostname = "verify.postfix-matrix.test", maillog = ""): FakePostfix {
   const commands: string[] = [];
   return {
     id: "fake",
     hostname,
     commands,
+    maillog: () => maillog,
     async sh(cmd) {
       commands.push(cmd);
       const hit = rules.find(([m]) => (typeof m === "string" ? cmd.includes(m) : m.test(cmd)));

@@ -21,6 +21,13 @@ const KINDS = [
   "pie",
   "sasl",
   "no-toolchain",
+  "compiler",
+  "plugin-packages",
+  "local-submission",
+  "no-listener",
+  "chroot",
+  "throughput",
+  "log-hygiene",
   "mail-delivery",
   "relay-refused",
   "starttls",
@@ -163,7 +170,9 @@ describe("the other handlers", () => {
       ok: true,
       detail: "offers cyrus dovecot",
     });
-    expect(await runProbe(fakePostfix([["command -v", { out: "/usr/bin/make" }]]), { kind: "no-toolchain" })).toEqual({
+    expect(
+      await runProbe(fakePostfix([["command -v", { out: "/usr/bin/make" }]]), { kind: "no-toolchain", tools: ["gcc", "make"] }),
+    ).toEqual({
       ok: false,
       detail: "found /usr/bin/make",
     });

@@ -180,6 +180,7 @@ const BUILD_STAGE: HistoryEntry[] = [
 
 const history = (h: HistoryEntry[], labels: Record<string, string> = LABELS): ProbeContext => ({
   image: async () => ({ history: h, labels }),
+  maillog: () => "",
 });
 const HISTORY = { kind: "image-history", allowedArgs: TEMPLATE_ARGS } as const;
 

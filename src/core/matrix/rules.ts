@@ -2,13 +2,14 @@
 // refuse or silently ignore, caught before anything is built. Also normalizes the options.
 import type { ConfigIssue } from "../../errors.js";
 import { atLeast } from "../version.js";
+import { type InstallOptions, installOptions } from "./install-rules.js";
 import { LAYOUT_DIRECTORIES } from "./layouts.js";
 import type { Cell } from "./model.js";
 import type { BuildOptions } from "./schema.js";
 import { FEATURES, type Feature, type NoSwitch } from "./vocabulary.js";
 
 /** Options after rules: implied values filled in, layout folded into compile_directories. */
-export interface NormalizedOptions extends BuildOptions {
+export interface NormalizedOptions extends Omit<BuildOptions, keyof InstallOptions>, InstallOptions {
   shared: boolean;
   dynamicmaps: boolean;
   pie: boolean;
@@ -101,6 +102,8 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
   if (dbType === "lmdb" && !features.includes("lmdb")) fail(at("default_database_type"), "default_database_type=lmdb needs feature lmdb");
   if (dbType === "cdb" && !features.includes("cdb")) fail(at("default_database_type"), "default_database_type=cdb needs feature cdb");
 
+  const install_guide = installOptions(o, Boolean(o.dynamicmaps), (f, m) => fail(at(f), m));
+
   if (issues.length > 0) return { issues };
   return {
     issues,
@@ -116,6 +119,7 @@ export function checkCell(cell: Cell, file: string): { cell?: CheckedCell; issue
         ...(dbType ? { default_database_type: dbType } : {}),
         compile_directories: compile,
         install_directories: install,
+        ...install_guide,
       },
     },
   };

@@ -1,7 +1,8 @@
 // The matrix file's shape. Parsing stops at shape; cross-field rules live in rules.ts.
 import { z } from "zod";
 import { VERSION_PATTERN } from "../version.js";
-import { commandName, flagsText, imageRef, installPath, repositoryName, slug } from "./values.js";
+import { commandName, flagsText, imageRef, installPath, logText, repositoryName, slug } from "./values.js";
+import { CHROOT_SERVICES, type ChrootService, LOG_LEVELS_NOTE, PLUGIN_LAYOUTS, ROLES } from "./install-vocabulary.js";
 import { DATABASE_TYPES, FEATURE_NAMES, INSTALL_DIRECTORY_NAMES, LAYOUTS, NO_ALLOWED, NO_SWITCHES, PATH_NAMES } from "./vocabulary.js";
 
 // Not a z.union: a union's failure reads "Invalid input"; this one says what the path lacks.
@@ -48,6 +49,33 @@ export const optionFields = {
   default_database_type: z.enum(DATABASE_TYPES),
   compile_directories: directories(PATH_NAMES),
   install_directories: directories(INSTALL_DIRECTORY_NAMES),
+  /** INSTALL 8: `send-only` comments out the smtp inet service. */
+  role: z.enum(ROLES),
+  /** INSTALL 11: chroot every service that can be (`true`) or the ones named (`service/type`). */
+  chroot: z.custom<boolean | ChrootService[]>().superRefine((v, ctx) => {
+    if (typeof v === "boolean") return;
+    if (!Array.isArray(v) || v.length === 0) {
+      ctx.addIssue({ code: "custom", message: "must be true, false or a non-empty list of services such as smtp/inet" });
+      return;
+    }
+    v.forEach((s: unknown, i) => {
+      if (!(CHROOT_SERVICES as readonly unknown[]).includes(s))
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `\`${String(s).slice(0, 60)}\` is not a default master.cf service that can run chrooted (service/type: ${CHROOT_SERVICES.slice(0, 4).join(", ")}, ...)`,
+        });
+    });
+  }),
+  /** INSTALL 4.4.4: `split` gives each dynamicmaps plugin its own dynamicmaps.cf.d and postfix-files.d files. */
+  plugins: z.enum(PLUGIN_LAYOUTS),
+  /** Log lines the log hygiene check accepts for this cell, each with the reason. */
+  expect_log: z.array(
+    z.strictObject({
+      match: logText.min(3, "must be at least 3 characters").max(200, "must be at most 200 characters"),
+      reason: logText.min(1, `say why the line is expected (${LOG_LEVELS_NOTE})`).max(300, "must be at most 300 characters"),
+    }),
+  ),
 } as const;
 export type OptionFieldName = keyof typeof optionFields;
 export const OPTION_FIELD_NAMES = Object.keys(optionFields) as OptionFieldName[];

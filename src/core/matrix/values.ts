@@ -20,6 +20,9 @@ export const flagsText = z.string().superRefine((s, ctx) => {
   if (refused) bad(`must not contain \`${refused.option.slice(0, 60)}\`: it ${refused.why}`);
 });
 
+/** One line of text that is never given to a shell (a log pattern, a reason). */
+export const logText = z.string().regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, "must be one line without control characters");
+
 /** A command name or absolute path such as `gcc`, `clang-16` or `/usr/bin/gcc-12`. */
 export const commandName = z
   .string()

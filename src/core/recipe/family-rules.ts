@@ -12,6 +12,7 @@
 import type { ConfigIssue } from "../../errors.js";
 import type { Cell } from "../matrix/model.js";
 import type { NoSwitch } from "../matrix/vocabulary.js";
+import { compilerFor } from "./compilers.js";
 import type { Family } from "./family.js";
 
 export interface FamilyAdaptation {
@@ -121,6 +122,10 @@ export function applyFamilyRules(cell: Cell, family: Family, file: string): Fami
       if (el >= 10) withoutBerkeleyDb(`Enterprise Linux ${el}`);
     }
   }
+
+  // INSTALL 4.2: a compiler the OS cannot install is refused here, before anything is built.
+  const compiler = compilerFor(o.cc, cell.os, family);
+  if ("error" in compiler) fail("cc", compiler.error);
 
   const options = { ...o };
   if (features.length) options.features = features;

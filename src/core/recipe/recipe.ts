@@ -4,10 +4,11 @@ import type { CheckedCell } from "../matrix/rules.js";
 import { FEATURE_NAMES, type Feature } from "../matrix/vocabulary.js";
 import { atLeast } from "../version.js";
 import { featureBuild } from "./features.js";
+import { type GuideExpectations, type InstallGuide, installGuide } from "./install-guide.js";
 import { debianRuntimePackages, runtimeLibs } from "./runtime-packages.js";
 import type { Family } from "./family.js";
 
-export interface Expectations {
+export interface Expectations extends GuideExpectations {
   mailVersion: string;
   /** `postconf -m` must list these ... */
   mapTypes: string[];
@@ -58,6 +59,8 @@ export interface Recipe {
   path?: string;
   /** main.cf settings baked into the image (postconf -e). */
   settings: [string, string][];
+  /** Compiler, master.cf edits, chroot jail, plugin packaging (INSTALL 4.2, 4.4.4, 8, 11). */
+  guide: InstallGuide;
   expect: Expectations;
   /** What can be shared between cells: same key, same work (see plan). */
   keys: { deps: string; compile: string; install: string };
@@ -93,7 +96,10 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
   const upgrade: string[] = Object.entries(o.install_directories).map(([k, v]) => `${k}=${v}`);
   if (o.install_opts?.length) upgrade.push(`POSTFIX_INSTALL_OPTS=${o.install_opts.join(" ")}`);
   const settings = mainCfSettings(o, features, version);
-  const expect = expectations(o, features, inputs.mapTypes, version);
+  const base = expectations(o, features, inputs.mapTypes, version);
+  const { guide, expect: guideExpect } = installGuide(cell, family, Object.keys(base.plugins));
+  if (guide.compiler.package !== "gcc") inputs.buildPackages.add(guide.compiler.package);
+  const expect: Expectations = { ...base, ...guideExpect };
   const installed = installLayout(o, expect.shlibDirectory, version);
   const derived =
     family === "debian"
@@ -113,6 +119,7 @@ export function buildRecipe(cell: CheckedCell, family: Family): Recipe {
     upgrade,
     ...installed,
     settings,
+    guide,
     expect,
   };
   return { ...recipe, keys: recipeKeys(recipe) };
@@ -214,7 +221,12 @@ function mainCfSettings(o: Options, features: readonly Feature[], version: strin
 }
 
 /** What the verification must find in the image. */
-function expectations(o: Options, features: readonly Feature[], mapTypes: Set<string>, version: string): Expectations {
+function expectations(
+  o: Options,
+  features: readonly Feature[],
+  mapTypes: Set<string>,
+  version: string,
+): Omit<Expectations, keyof GuideExpectations> {
   const expand = (s: string) => expandVersion(s, version);
   const parameters: Record<string, string> = {};
   for (const [k, val] of Object.entries({ ...o.compile_directories, ...o.install_directories })) parameters[k] = expand(val);
@@ -261,5 +273,5 @@ function recipeKeys(r: Omit<Recipe, "keys">): Recipe["keys"] {
   const hash = (...parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest().toString("hex", 0, 8);
   const deps = hash(r.baseImage, r.buildPackages);
   const compile = hash(deps, r.version, r.makefiles);
-  return { deps, compile, install: hash(compile, r.runtimePackages, r.upgrade, r.settings) };
+  return { deps, compile, install: hash(compile, r.runtimePackages, r.upgrade, r.settings, r.guide) };
 }

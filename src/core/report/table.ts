@@ -37,18 +37,26 @@ function pushColumn(r: CellResult): string {
   return p.kind === "failed" ? "FAILED" : `- (${p.reason.slice(0, 40)})`;
 }
 
+/** Messages per second the throughput check measured (smoke figure, not a benchmark). */
+function rateColumn(r: CellResult): string {
+  const t = r.verify.kind === "verified" ? r.verify.result.throughput : undefined;
+  return t ? `${t.perSecond.toFixed(0)}${t.via === "sendmail" ? " (sendmail)" : ""}` : "-";
+}
+
 export function formatTable(results: readonly CellResult[]): string {
   const pushing = results.some((r) => r.push);
+  const rates = results.some((r) => r.verify.kind === "verified" && r.verify.result.throughput);
   const rows = results.map((r) => [
     cellPassed(r) ? "ok" : "FAIL",
     r.id,
     r.image,
     buildColumn(r),
     r.build.kind === "failed" ? "-" : mb(r.build.size),
+    ...(rates ? [rateColumn(r)] : []),
     ...(pushing ? [pushColumn(r)] : []),
     checksColumn(r),
   ]);
-  const head = ["", "cell", "image", "build", "size", ...(pushing ? ["pushed"] : []), "checks"];
+  const head = ["", "cell", "image", "build", "size", ...(rates ? ["msg/s"] : []), ...(pushing ? ["pushed"] : []), "checks"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cols: string[]) =>
     cols
@@ -74,7 +82,7 @@ export function formatDetails(results: readonly CellResult[], opts: { all?: bool
       out.push(`full log: ${r.logFile}`, `Dockerfile: ${r.dockerfile}`);
     }
     if (r.verify.kind === "error") out.push(`verification could not run: ${r.verify.message}`);
-    if (r.push?.kind === "failed") out.push(`push failed: ${r.push.message}`);
+    if (r.push?.kind === "failed") out.push(r.push.message);
     if (r.verify.kind === "verified") {
       for (const c of r.verify.result.checks) {
         if (c.status === "fail" || opts.all) out.push(`  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.name}: ${c.detail}`);

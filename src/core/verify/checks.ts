@@ -1,6 +1,7 @@
 // What to check in a built image follows from what its cell asked for. Pure: a recipe in,
 // named checks out; src/io/verify runs them against a container.
 import type { Recipe } from "../recipe/recipe.js";
+import { imageChecks, runningChecks, toolchainNames } from "./install-checks.js";
 
 export type Probe =
   | { kind: "postfix-check" }
@@ -14,7 +15,14 @@ export type Probe =
   | { kind: "compiled-defaults"; defaults: Record<string, string> }
   | { kind: "pie" }
   | { kind: "sasl"; types: string[] }
-  | { kind: "no-toolchain" }
+  | { kind: "no-toolchain"; tools: string[] }
+  | { kind: "compiler"; compiler: "gcc" | "clang"; major?: string }
+  | { kind: "plugin-packages"; plugins: string[] }
+  | { kind: "local-submission" }
+  | { kind: "no-listener"; port: number }
+  | { kind: "chroot"; programs: string[] }
+  | { kind: "throughput"; messages: number; via: "smtp" | "sendmail" }
+  | { kind: "log-hygiene"; expected: ExpectedLogLine[] }
   | { kind: "mail-delivery" }
   | { kind: "relay-refused" }
   | { kind: "starttls" }
@@ -28,6 +36,12 @@ export type Probe =
  * own constant default. Any other is a value passed in at build time and kept in the image.
  */
 export const TEMPLATE_ARGS = ["DEBIAN_FRONTEND=noninteractive"];
+
+/** A log line a cell expects (its text contains `match`), and why. */
+export interface ExpectedLogLine {
+  match: string;
+  reason: string;
+}
 
 /** One thing $meta_directory/makedefs.out must say about the build. */
 export interface BuildRecordLine {
@@ -82,15 +96,20 @@ export function checksFor(recipe: Recipe): CheckSpec[] {
   checks.push({ name: "map lookups", probe: { kind: "lookups", types: e.mapTypes } });
   checks.push({ name: "SMTPUTF8", probe: { kind: "eai", enabled: e.eai } });
   if (e.saslServerTypes.length > 0) checks.push({ name: "SASL server types", probe: { kind: "sasl", types: e.saslServerTypes } });
-  checks.push({ name: "no toolchain", probe: { kind: "no-toolchain" } });
+  checks.push({ name: "no toolchain", probe: { kind: "no-toolchain", tools: toolchainNames(recipe) } });
+  checks.push(...imageChecks(recipe));
   // INSTALL 6.2: postdrop and postqueue are the only setgid programs, group postdrop (the
   // runtime stage creates it and make upgrade's default setgid_group names it).
   checks.push({ name: "setgid postdrop", probe: { kind: "setgid", programs: ["postdrop", "postqueue"], group: "postdrop" } });
   checks.push({ name: "queue permissions", probe: { kind: "queue-modes", directories: ["maildrop", "public"] } });
   checks.push({ name: "config permissions", probe: { kind: "config-modes", files: ["main.cf", "master.cf"] } });
   checks.push({ name: "history and labels", probe: { kind: "image-history", allowedArgs: TEMPLATE_ARGS } });
-  checks.push({ name: "mail delivery", probe: { kind: "mail-delivery" } });
-  checks.push({ name: "relay refused", probe: { kind: "relay-refused" } });
-  if (e.tls) checks.push({ name: "STARTTLS", probe: { kind: "starttls" } });
+  // INSTALL 8: a send-only host has no smtp inet service, so nothing to send to over SMTP.
+  if (e.role !== "send-only") {
+    checks.push({ name: "mail delivery", probe: { kind: "mail-delivery" } });
+    checks.push({ name: "relay refused", probe: { kind: "relay-refused" } });
+    if (e.tls) checks.push({ name: "STARTTLS", probe: { kind: "starttls" } });
+  }
+  checks.push(...runningChecks(recipe));
   return checks;
 }

@@ -24,6 +24,8 @@ export interface PostfixShell {
 
 export interface PostfixContainer extends PostfixShell {
   readonly id: string;
+  /** Everything the container printed since it started (the mail log: maillog_file=/dev/stdout). */
+  maillog(): string;
   /** The container's output so far (needs `engine` at start). */
   logs(): Promise<string>;
   /** A container restart (the same start command runs again), then waits for `daemon started`. */
@@ -85,17 +87,20 @@ export async function startPostfix(image: string, o: StartOptions): Promise<Post
   try {
     started = await g.start();
   } catch (e) {
+    output.stop();
     // testcontainers has removed the container by now; what it printed says why.
     throw new Error(await output.explain(e), { cause: e });
-  } finally {
-    output.stop();
   }
-  const handle = wrapContainer(started, o);
+  // The log keeps streaming until the container is stopped: the log hygiene check reads it.
+  const handle = wrapContainer(started, o, output);
   o.registry?.add(handle);
   return handle;
 }
 
-/** The last output of a starting container, to name why Postfix did not start. */
+/** At most this much of a container's output is kept (a verification logs far less). */
+const LOG_MAX = 4 * 1024 * 1024;
+
+/** A container's output as it streams: all of it for the log checks, its tail to name why Postfix did not start. */
 function startOutput() {
   let text = "";
   let stream: NodeJS.ReadableStream | undefined;
@@ -105,10 +110,11 @@ function startOutput() {
       stream = s;
       ended = new Promise((res) => s.once("end", res).once("close", res).once("error", res));
       s.on("data", (d: Buffer | string) => {
-        text = (text + d.toString()).slice(-4000);
+        text = (text + d.toString()).slice(-LOG_MAX);
       });
     },
     stop: () => (stream as { destroy?: () => void } | undefined)?.destroy?.(),
+    text: () => text,
     async explain(e: unknown): Promise<string> {
       // The log stream may end a moment after the wait strategy gave up.
       await Promise.race([ended, new Promise((r) => setTimeout(r, 1_000))]);
@@ -118,18 +124,23 @@ function startOutput() {
         : /not received after/i.test(why)
           ? "no `daemon started` in its log within 60 s"
           : why;
-      const tail = text.trim().split("\n").slice(-5).join(" | ");
+      const tail = text.slice(-4000).trim().split("\n").slice(-5).join(" | ");
       return `Postfix did not start: ${cause}${tail ? `; last output: ${tail}` : ""}`;
     },
   };
 }
 
 /** The handle over a started container (exported for tests). */
-export function wrapContainer(c: StartedTestContainer, o: StartOptions): PostfixContainer {
+export function wrapContainer(
+  c: StartedTestContainer,
+  o: StartOptions,
+  output: { text(): string; stop(): void } = { text: () => "", stop: () => undefined },
+): PostfixContainer {
   let stopping: Promise<void> | undefined;
   const handle: PostfixContainer = {
     id: c.getId(),
     hostname: o.hostname,
+    maillog: () => output.text(),
     async sh(cmd) {
       const r = await c.exec(["sh", "-c", cmd]);
       return { code: r.exitCode, out: r.stdout.trim(), err: r.stderr.trim() };
@@ -144,6 +155,7 @@ export function wrapContainer(c: StartedTestContainer, o: StartOptions): Postfix
       // One stop at a time: the interrupt's stopAll and the caller's cleanup may race.
       stopping ??= c.stop({ timeout: 1_000, remove: true }).then(
         () => {
+          output.stop();
           o.registry?.delete(handle);
         },
         (e: unknown) => {

@@ -1,20 +1,28 @@
 // One handler per Probe kind: what to run in the container for it and how to judge the output.
 import type { BuildRecordLine, Probe } from "../../core/verify/checks.js";
 import { type ImageFacts, judgeImage } from "./image-leaks.js";
+import { chrootRoots, compilerUsed, localSubmission, noListener, pluginPackages } from "./install-probes.js";
+import { logHygiene, throughput } from "./load-probes.js";
 import { LOOKUP_PROBES } from "./lookup-probes.js";
 import { deliverToken, MAILBOX_FILE, mailToUser } from "./mailbox.js";
 import type { PostfixShell } from "./postfix-container.js";
 import { configNotWritable, queueModes, setgidPrograms } from "./permission-probes.js";
 import { DYNAMICMAPS_CF, inDynamicmaps, postfixCheck, relayRefused, type Outcome } from "./probes.js";
 import { one, token } from "./text.js";
+import { shellWords } from "../../core/recipe/shell.js";
 
-/** What a check may need beyond the running container: the image as the engine has it. */
+/** What a check may need beyond the running container: the image as the engine has it, its log. */
 export interface ProbeContext {
   image(): Promise<ImageFacts>;
+  /** The container's output since it started (maillog_file is /dev/stdout). */
+  maillog(): string;
 }
 
 const NO_IMAGE: ProbeContext = {
   image: () => Promise.reject(new Error("no engine given to read the image's history and labels")),
+  maillog: () => {
+    throw new Error("no container log given to judge");
+  },
 };
 
 type Kind = Probe["kind"];
@@ -132,10 +140,17 @@ export const PROBE_HANDLERS: { [K in Kind]: Handler<K> } = {
     const missing = p.types.filter((t) => !have.includes(t));
     return { ok: missing.length === 0, detail: missing.length ? `missing ${missing.join(" ")}` : `offers ${have.join(" ")}` };
   },
-  async "no-toolchain"(c) {
-    const r = await c.sh("for t in gcc cc make; do command -v $t; done; ls -d /usr/src/postfix* 2>/dev/null; true");
-    return { ok: r.out === "", detail: r.out === "" ? "no gcc, cc, make or source tree" : `found ${one(r.out)}` };
+  async "no-toolchain"(c, p) {
+    const r = await c.sh(`for t in ${shellWords(p.tools)}; do command -v $t; done; ls -d /usr/src/postfix* 2>/dev/null; true`);
+    return { ok: r.out === "", detail: r.out === "" ? `no ${p.tools.join(", ")} or source tree` : `found ${one(r.out)}` };
   },
+  compiler: (c, p) => compilerUsed(c, p),
+  "plugin-packages": (c, p) => pluginPackages(c, p),
+  "local-submission": (c) => localSubmission(c),
+  "no-listener": (c, p) => noListener(c, p),
+  chroot: (c, p) => chrootRoots(c, p),
+  throughput: (c, p) => throughput(c, p),
+  "log-hygiene": (c, p, x) => logHygiene(c, p, () => x.maillog()),
   async "mail-delivery"(c) {
     const d = await deliverToken(c, "sender", token("verify"));
     if (!d.accepted) return { ok: false, detail: `SMTP refused: ${one(d.response)}` };

@@ -1,4 +1,5 @@
 // Probes both the image checks and the upgrade checks run, one implementation each.
+import type { Throughput } from "../../core/outcome.js";
 import type { PostfixShell } from "./postfix-container.js";
 import { CLIENT_DOMAIN, sendMail, type SmtpOutcome } from "./smtp.js";
 import { one } from "./text.js";
@@ -6,6 +7,8 @@ import { one } from "./text.js";
 export interface Outcome {
   ok: boolean;
   detail: string;
+  /** The throughput smoke's measurement, kept as data in the verification result. */
+  throughput?: Throughput;
 }
 
 /** `postfix check`: exit 0 and no output at all (a warning is a failure). */
@@ -26,7 +29,9 @@ export function relayVerdict(s: SmtpOutcome, detailMax = 300): Outcome {
   return { ok, detail: s.accepted ? `ACCEPTED for relay: ${one(s.response, detailMax)}` : one(s.response, detailMax) };
 }
 
-export const DYNAMICMAPS_CF = 'cat "$(postconf -xh meta_directory)/dynamicmaps.cf"';
+/** dynamicmaps.cf and what plugin packages add in dynamicmaps.cf.d (INSTALL 4.4.4). */
+export const DYNAMICMAPS_CF =
+  'm="$(postconf -xh meta_directory)"; cat "$m/dynamicmaps.cf"; for f in "$m/dynamicmaps.cf.d/"*; do if test -f "$f"; then cat "$f"; fi; done';
 
 /** Whether dynamicmaps.cf (its text) lists map type `type` with plugin file `file`. */
 export function inDynamicmaps(cf: string, type: string, file: string): boolean {

@@ -50,7 +50,8 @@ RUN addgroup -S postdrop \
 # of either stays in a layer. postfix-install is /bin/sh (busybox ash) throughout.
 RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
     --mount=type=bind,from=build,source=/usr/src/postfix,target=/usr/src/postfix,rw \
-    cd /usr/src/postfix && make upgrade
+    cd /usr/src/postfix && make upgrade \
+ && install -m 0755 bin/smtp-source bin/smtp-sink "$(postconf -xh command_directory)/"
 # INSTALL 10.8: an aliases file and its database. The bind mount leaves an empty directory.
 RUN rmdir /usr/src/postfix 2>/dev/null; \
     printf 'postmaster: root\n' > /etc/aliases \

@@ -57,7 +57,8 @@ RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
     cd /usr/src/postfix \
  && missing=$(for p in $(cat .runtime-packages); do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done) \
  && { [ -z "$missing" ] || { echo "postfix-matrix: the programs link to packages the recipe did not install:" $missing >&2; exit 1; }; } \
- && make upgrade
+ && make upgrade \
+ && install -m 0755 bin/smtp-source bin/smtp-sink "$(postconf -xh command_directory)/"
 # INSTALL 10.8: an aliases file and its database. The bind mount leaves an empty directory.
 RUN rmdir /usr/src/postfix 2>/dev/null; \
     printf 'postmaster: root\n' > /etc/aliases \

@@ -63,7 +63,8 @@ RUN groupadd --system postdrop \
 # either stays in a layer.
 RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
     --mount=type=bind,from=build,source=/usr/src/postfix,target=/usr/src/postfix,rw \
-    cd /usr/src/postfix && LD_LIBRARY_PATH=/usr/src/postfix/.make-libs make upgrade
+    cd /usr/src/postfix && LD_LIBRARY_PATH=/usr/src/postfix/.make-libs make upgrade \
+ && install -m 0755 bin/smtp-source bin/smtp-sink "$(postconf -xh command_directory)/"
 # INSTALL 10.8: an aliases file and its database. The bind mount leaves an empty directory.
 RUN rmdir /usr/src/postfix 2>/dev/null; \
     printf 'postmaster: root\n' > /etc/aliases \

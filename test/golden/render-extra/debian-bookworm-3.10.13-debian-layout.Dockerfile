@@ -65,7 +65,8 @@ RUN --mount=type=bind,from=build,source=/usr/bin/make,target=/usr/bin/make \
       config_directory=/etc/postfix \
       html_directory=no \
       readme_directory=/usr/share/doc/postfix-MAIL_VERSION \
-      POSTFIX_INSTALL_OPTS=-keep-build-mtime
+      POSTFIX_INSTALL_OPTS=-keep-build-mtime \
+ && install -m 0755 bin/smtp-source bin/smtp-sink "$(postconf -xh command_directory)/"
 # INSTALL 10.8: an aliases file and its database. The bind mount leaves an empty directory.
 RUN rmdir /usr/src/postfix 2>/dev/null; \
     printf 'postmaster: root\n' > /etc/aliases \
