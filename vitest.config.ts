@@ -13,6 +13,9 @@ export default defineConfig({
           // machine also builds images, never a timing assertion.
           testTimeout: 30_000,
           exclude: ["test/**/*.itg.test.ts"],
+          // @actions/workflow-parser imports its schema JSON without `with { type: "json" }`,
+          // which Node refuses; through Vite (inlined) the import works.
+          server: { deps: { inline: [/@actions\/workflow-parser/] } },
         },
       },
       {

@@ -4,11 +4,16 @@ import { readFile, stat } from "node:fs/promises";
 import { ConfigError, UsageError } from "../errors.js";
 import { YAML_LIMITS } from "../core/matrix/yaml.js";
 import { forEachPreparedCell, prepareMatrix, type PreparedCell, type PreparedMatrix } from "../core/prepare.js";
+import { selectShard } from "../core/shard/select.js";
+import { parseShardSpec } from "../core/shard/spec.js";
 import { cellFilter, filterCells } from "./filter.js";
 
-export async function load(file: string, only?: string[]): Promise<PreparedMatrix> {
+/** `shard` (`--shard K/N`) picks shard K of the cells `only` selects. */
+export async function load(file: string, only?: string[], shard?: string): Promise<PreparedMatrix> {
+  const spec = shard === undefined ? undefined : parseShardSpec(shard);
   const p = prepareMatrix(await readMatrixText(file), file);
-  return { ...p, cells: filterCells(p.cells, only) };
+  const cells = filterCells(p.cells, only);
+  return { ...p, cells: spec ? selectShard(cells, spec) : cells };
 }
 
 /** Each selected cell to `take` as it is ready (nothing held); every error after the last. */

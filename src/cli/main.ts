@@ -15,6 +15,8 @@ import { load } from "./load.js";
 import { builderOption } from "./options.js";
 import type { RunFlags } from "./run-command.js";
 import { registerUpgradeCommand } from "./upgrade-command.js";
+import { registerMatrixCommand } from "./matrix-command.js";
+import { registerReportCommand } from "./report-command.js";
 import { registerPushCommands } from "./push-command.js";
 import { withSourceDate } from "./renderer.js";
 import { toolVersion } from "./tool-version.js";
@@ -72,6 +74,7 @@ function program(): Command {
       .option("--fail-fast", "start no new cell after one fails")
       .option("--reverify", "verify again even when an unchanged image passed before")
       .option("--dry-run", "print the plan (what cells share) and build nothing")
+      .option("--shard <k/n>", "only shard K of N (cells that share a compile stay in one shard; see `matrix`)")
       .action(async (file: string, o: RunFlags) => {
         process.exitCode = await (await import("./run-command.js")).runCommand(file, o, mode);
       });
@@ -108,6 +111,8 @@ function program(): Command {
       }
     });
   registerUpgradeCommand(cli);
+  registerMatrixCommand(cli, int);
+  registerReportCommand(cli);
   return cli;
 }
 

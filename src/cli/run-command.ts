@@ -34,13 +34,15 @@ export interface RunFlags extends PublishFlags {
   failFast?: boolean;
   reverify?: boolean;
   dryRun?: boolean;
+  /** `--shard K/N`. */
+  shard?: string;
 }
 
 /** `push: true`: the `push` command (existing images, cached verification, then push). */
 export type RunMode = { build: boolean; push?: boolean };
 
 export async function runCommand(file: string, o: RunFlags, mode: RunMode): Promise<number> {
-  const p = await load(file, o.only);
+  const p = await load(file, o.only, o.shard);
   // Bad --to or --tag-template: exit 2 before anything else, dry run included.
   const tags = checkPublishing(p, o, Boolean(mode.push));
   if (o.dryRun) {

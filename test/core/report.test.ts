@@ -1,6 +1,6 @@
 // Console table, failure details, JSON and JUnit reports over hand-built results.
 import { describe, expect, it } from "vitest";
-import { REPORT_SCHEMA_VERSION, jsonReport, junitReport } from "../../src/core/report/machine.js";
+import { REPORT_SCHEMA_VERSION, jsonReport } from "../../src/core/report/machine.js";
 import { formatDetails, formatTable } from "../../src/core/report/table.js";
 import type { CellResult } from "../../src/core/outcome.js";
 
@@ -173,55 +173,4 @@ describe("jsonReport", () => {
   });
 });
 
-describe("junitReport", () => {
-  const xml = junitReport('default<&">', ALL);
-  const suites = [...xml.matchAll(/<testsuite name="([^"]*)" tests="(\d+)" failures="(\d+)">([\s\S]*?)<\/testsuite>/g)];
-  const suite = (id: string) => suites.find((s) => s[1] === `default&lt;&amp;&quot;&gt;/${id}`)!;
-
-  it("is one suite per cell under one escaped testsuites element", () => {
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="default&lt;&amp;&quot;&gt;">')).toBe(true);
-    expect(xml.trimEnd().endsWith("</testsuites>")).toBe(true);
-    expect(suites).toHaveLength(ALL.length);
-  });
-
-  it.each([
-    ["built-ok", 3, 0],
-    ["cached-ok", 1, 0],
-    ["build-failed", 1, 1],
-    ["check-failed", 4, 1],
-    ["verify-error", 2, 1],
-  ])("%s: %i tests, %i failures", (id, tests, failures) => {
-    const s = suite(id);
-    expect(s, id).toBeDefined();
-    expect(Number(s[2])).toBe(tests);
-    expect(Number(s[3])).toBe(failures);
-    expect(s[4]!.match(/<testcase /g)).toHaveLength(tests);
-  });
-
-  it("a failed build's failure carries the escaped message, step and last lines", () => {
-    const body = suite("build-failed")[4]!;
-    expect(body).toContain('<failure message="process &quot;/bin/sh -c make&quot; did not complete successfully: exit code: 2">');
-    expect(body).toContain(
-      "[build 4/5] RUN make makefiles &amp;&amp; make\ncc: error: foo.c: No such file\nmake: *** [Makefile:8: all] Error 1</failure>",
-    );
-  });
-
-  it('escapes < & " in check details and verify errors', () => {
-    expect(suite("check-failed")[4]).toContain('name="map types"><failure message="missing &lt;pcre&gt; &amp; &quot;lmdb&quot;"/>');
-    expect(suite("verify-error")[4]).toContain(
-      '<error message="container did not start: postfix/master: fatal: &lt;boom&gt; &amp; &quot;bang&quot;"/>',
-    );
-  });
-
-  it('contains no raw < & " inside attribute values or text', () => {
-    // Strip every well-formed tag; what is left is text, which must not hold < or a bare &.
-    const text = xml.replace(/<\?xml[^>]*\?>/, "").replace(/<\/?[a-z]+(\s+[a-z]+="[^"<&]*(&(amp|lt|gt|quot);[^"<&]*)*")*\s*\/?>/g, "");
-    expect(text).not.toMatch(/</);
-    expect(text).not.toMatch(/&(?!(amp|lt|gt|quot);)/);
-  });
-
-  it("drops control characters XML cannot hold", () => {
-    const ctl: CellResult = { ...verifyError, verify: { kind: "error", message: "a\u0001b\u001bc" } };
-    expect(junitReport("m", [ctl])).toContain('<error message="abc"/>');
-  });
-});
+// junitReport: test/report/junit.test.ts (the XML parsed back).

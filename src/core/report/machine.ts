@@ -1,6 +1,10 @@
 // Machine-readable reports for CI: JSON (everything) and JUnit XML (one test per check).
 import type { CellResult } from "../outcome.js";
 import { cellPassed } from "../outcome.js";
+import junitModule, { type Builder } from "junit-report-builder";
+
+// A CommonJS package whose module.exports is the builder; its types describe an ES default.
+const junit = junitModule as unknown as Builder;
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -20,36 +24,31 @@ export function jsonReport(
   };
 }
 
-const esc = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
-
+/**
+ * JUnit XML, built by junit-report-builder (in memory; nothing is written here): one suite
+ * per cell, one test case for the build, one per check, one for the push. A failed build or
+ * check is a failure; a verification that could not run is an error; a verification not
+ * run (--no-verify, build failed) is a skipped case.
+ */
 export function junitReport(matrixName: string, results: readonly CellResult[]): string {
-  const suites = results.map((r) => {
-    const cases: string[] = [];
-    const build = r.build;
-    cases.push(
-      build.kind === "failed"
-        ? `    <testcase classname="${esc(r.id)}" name="build" time="${build.seconds}"><failure message="${esc(build.message)}">${esc([build.step ?? "", ...build.lastLines].join("\n"))}</failure></testcase>`
-        : `    <testcase classname="${esc(r.id)}" name="build" time="${build.kind === "built" ? build.seconds : 0}"/>`,
-    );
-    if (r.verify.kind === "error")
-      cases.push(`    <testcase classname="${esc(r.id)}" name="verify"><error message="${esc(r.verify.message)}"/></testcase>`);
+  const report = junit.newBuilder().name(matrixName);
+  for (const r of results) {
+    const suite = report.testSuite().name(`${matrixName}/${r.id}`);
+    const test = (name: string) => suite.testCase().className(r.id).name(name);
+    const b = r.build;
+    const build = test("build").time(b.kind === "cached" ? 0 : b.seconds);
+    if (b.kind === "failed") build.failure(b.message).stacktrace([b.step ?? "", ...b.lastLines].join("\n"));
+    if (r.verify.kind === "error") test("verify").error(r.verify.message);
+    if (r.verify.kind === "skipped") test("verify").skipped().standardOutput(r.verify.reason);
     if (r.verify.kind === "verified") {
       for (const c of r.verify.result.checks) {
-        cases.push(
-          c.status === "pass"
-            ? `    <testcase classname="${esc(r.id)}" name="${esc(c.name)}"/>`
-            : `    <testcase classname="${esc(r.id)}" name="${esc(c.name)}"><failure message="${esc(c.detail)}"/></testcase>`,
-        );
+        const t = test(c.name);
+        if (c.status === "fail") t.failure(c.detail);
       }
     }
-    const failures = cases.filter((c) => c.includes("<failure") || c.includes("<error")).length;
-    return `  <testsuite name="${esc(`${matrixName}/${r.id}`)}" tests="${cases.length}" failures="${failures}">\n${cases.join("\n")}\n  </testsuite>`;
-  });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${esc(matrixName)}">\n${suites.join("\n")}\n</testsuites>\n`;
+    if (r.push?.kind === "failed") test("push").failure(r.push.message);
+    if (r.push?.kind === "skipped") test("push").skipped().standardOutput(r.push.reason);
+    if (r.push?.kind === "pushed") test("push").standardOutput(`${r.push.ref}@${r.push.digest}`);
+  }
+  return `${report.build()}\n`;
 }
