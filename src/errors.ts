@@ -7,6 +7,8 @@ export const ExitCode = {
   badInput: 2,
   environment: 3,
   refused: 4,
+  /** Every cell passed, but an engine of the pool failed (its cells were moved to the others). */
+  engineLost: 5,
   interrupted: 130,
 } as const;
 

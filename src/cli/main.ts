@@ -67,7 +67,16 @@ function program(): Command {
       .argument("<matrix>", "matrix YAML file")
       .option("--out <dir>", "folder for Dockerfiles, logs and reports", "out")
       .option("--only <terms...>", "cell ids or axis=value filters")
-      .option("-j, --concurrency <n>", "cells built at once", int("--concurrency"), defaultConcurrency())
+      .option(
+        "-j, --concurrency <n>",
+        `cells built at once, per engine (default: two per core, at most one per 2 GiB, at most 8; here ${defaultConcurrency()})`,
+        int("--concurrency"),
+      )
+      .option(
+        "--engine <engine>",
+        "a Docker engine: unix://, tcp://, ssh:// or a Docker context name; give it again for a pool (default: POSTFIX_MATRIX_ENGINES, else DOCKER_HOST)",
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .addOption(builderOption())
       .option("--bootstrap-missing", "bootstrap missing Debian base images with debootstrap")
       .option("--no-verify", "build only")
@@ -88,18 +97,28 @@ function program(): Command {
   registerPushCommands(cli, int);
   runLike("verify", "verify already built images", { build: false });
 
+  registerBaseCommand(cli);
+  registerUpgradeCommand(cli);
+  registerMatrixCommand(cli, int);
+  registerReportCommand(cli);
+  return cli;
+}
+
+function registerBaseCommand(cli: Command): void {
   const base = cli.command("base").description("base images");
   base
     .command("bootstrap")
     .description("build Debian base images offline with debootstrap and docker import")
     .argument("<refs...>", "image references such as debian:bookworm")
     .option("--force", "rebuild even when the image exists")
-    .action(async (refs: string[], o: { force?: boolean }) => {
-      const [{ DockerodeEngine }, { bootstrapBaseImage }] = await Promise.all([
+    .option("--engine <engine>", "the Docker engine to import into: unix://, tcp://, ssh:// or a Docker context name")
+    .action(async (refs: string[], o: { force?: boolean; engine?: string }) => {
+      const [{ DockerodeEngine }, { bootstrapBaseImage }, { resolveEngine }] = await Promise.all([
         import("../io/docker/dockerode-engine.js"),
         import("../io/base/bootstrap.js"),
+        import("../io/docker/engine-endpoint.js"),
       ]);
-      const engine = new DockerodeEngine();
+      const engine = o.engine ? new DockerodeEngine(await resolveEngine(o.engine)) : new DockerodeEngine();
       await engine.ping();
       for (const ref of refs) {
         const r = await bootstrapBaseImage(ref, { engine, force: Boolean(o.force), log: (l) => log(`  ${l}`) });
@@ -110,10 +129,6 @@ function program(): Command {
         );
       }
     });
-  registerUpgradeCommand(cli);
-  registerMatrixCommand(cli, int);
-  registerReportCommand(cli);
-  return cli;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { onInterrupt } from "./interrupt.js";
 import { load } from "./load.js";
 import { preparePublishing } from "./publish-run.js";
 import type { RunFlags } from "./run-command.js";
+import { defaultConcurrency } from "./concurrency.js";
 import { commonRunOptions } from "./run-options.js";
 import { PlainView } from "./view/plain.js";
 
@@ -26,7 +27,10 @@ export async function reproduceCommand(file: string, o: RunFlags): Promise<numbe
     const pub = await preparePublishing(p, {}, false);
     const view = new PlainView(log);
     const { signal, registry } = onInterrupt((l) => view.note(l), "containers");
-    const common = await commonRunOptions(o, { engine, observer: view, signal, registry });
+    const common = await commonRunOptions(
+      { ...o, concurrency: o.concurrency ?? defaultConcurrency() },
+      { engine, observer: view, signal, registry },
+    );
     const run = await runMatrix(p, { ...common, verify: false, build: true, failFast: false, labels: pub.labels });
     const released = await resolveSources(
       p.cells.map((c) => c.cell.postfix),

@@ -18,6 +18,9 @@ import { onInterrupt } from "./interrupt.js";
 import type { PublishFlags } from "./publish-options.js";
 import { checkPublishing, preparePublishing, publish } from "./publish-run.js";
 import { commonRunOptions } from "./run-options.js";
+import { resolveEngines, type EngineEndpoint } from "../io/docker/engine-endpoint.js";
+import { defaultConcurrency } from "./concurrency.js";
+import { checkPoolFlags, runPooled } from "./pool-run.js";
 import { load } from "./load.js";
 import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
@@ -27,8 +30,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 export interface RunFlags extends PublishFlags {
   out: string;
   only?: string[];
-  concurrency: number;
+  /** -j; without it, what the engine's (or each pool engine's) CPUs and memory allow. */
+  concurrency?: number;
   builder: "buildkit" | "classic";
+  /** --engine, given once per engine of a pool. */
+  engine?: string[];
   bootstrapMissing?: boolean;
   verify: boolean;
   failFast?: boolean;
@@ -43,6 +49,8 @@ export type RunMode = { build: boolean; push?: boolean };
 
 export async function runCommand(file: string, o: RunFlags, mode: RunMode): Promise<number> {
   const p = await load(file, o.only, o.shard);
+  const endpoints = await resolveEngines(o.engine);
+  if (endpoints.length > 1) checkPoolFlags(o, mode, endpoints.length);
   // Bad --to or --tag-template: exit 2 before anything else, dry run included.
   const tags = checkPublishing(p, o, Boolean(mode.push));
   if (o.dryRun) {
@@ -53,14 +61,20 @@ export async function runCommand(file: string, o: RunFlags, mode: RunMode): Prom
   // One run per output folder: two would write the same logs and reports over each other.
   const lock = await acquireRunLock(path.join(o.out, p.matrix.name), { command: mode.build ? "run" : "verify", note: log });
   try {
-    return await runLocked(p, o, mode);
+    if (endpoints.length > 1) return await runPooled(p, o, endpoints);
+    return await runLocked(p, { ...o, concurrency: o.concurrency ?? defaultConcurrency() }, mode, endpoints[0]);
   } finally {
     await lock.release();
   }
 }
 
-async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode: RunMode): Promise<number> {
-  const engine = new DockerodeEngine();
+async function runLocked(
+  p: Awaited<ReturnType<typeof load>>,
+  o: RunFlags & { concurrency: number },
+  mode: RunMode,
+  endpoint: EngineEndpoint | undefined,
+): Promise<number> {
+  const engine = endpoint ? useEngine(endpoint) : new DockerodeEngine();
   const pub = await preparePublishing(p, o, Boolean(mode.push));
   const started = new Date();
   const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
@@ -110,6 +124,15 @@ async function runLocked(p: Awaited<ReturnType<typeof load>>, o: RunFlags, mode:
   // Asked to push: a cell that was not pushed (not verified, say) is not done.
   const unpushed = pub.to !== undefined && results.some((r) => r.push?.kind !== "pushed");
   return results.every(cellPassed) && !unpushed ? ExitCode.ok : ExitCode.cellsFailed;
+}
+
+/** One engine named with --engine: testcontainers (verification) reads it from the environment. */
+function useEngine(e: EngineEndpoint): DockerodeEngine {
+  for (const [k, v] of Object.entries(e.env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  return new DockerodeEngine(e);
 }
 
 /**

@@ -62,6 +62,10 @@ export interface CellResult {
   logFile: string;
   dockerfile: string;
   push?: PushOutcome;
+  /** The engine of a pool that built and verified it (absent with a single engine). */
+  engine?: string;
+  /** Engines of the pool this cell was taken from when they failed, first first. */
+  movedFrom?: string[];
 }
 
 export function cellPassed(r: CellResult): boolean {

@@ -18,6 +18,7 @@ import { buildImage } from "../io/docker/build-image.js";
 import type { Builder, Engine } from "../io/docker/engine.js";
 import type { ResolveOptions, ResolvedSource, resolveSource } from "../io/source/resolve.js";
 import { startPrerequisites } from "./prerequisites.js";
+import { checkBuilderFor } from "./podman.js";
 import { type ContainerRegistry, verifyImage } from "../io/verify/verify.js";
 import type { VerifyCache } from "../io/verify/cache.js";
 import { cellPassed, type CellResult } from "../core/outcome.js";
@@ -48,6 +49,8 @@ export interface RunOptions {
   /** For tests: how a missing base image is made and a source is had. */
   bootstrap?: (ref: string) => Promise<void>;
   resolve?: typeof resolveSource;
+  /** Each cell's result as soon as it is final (a pool worker passes them on one by one). */
+  onResult?: (r: CellResult) => void;
 }
 
 /** Every cell's result, in matrix order; after an interrupt, what finished (the rest marked so). */
@@ -60,6 +63,7 @@ export interface MatrixRun {
 
 export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<MatrixRun> {
   await o.engine.ping();
+  if (o.build) checkBuilderFor([{ name: o.engine.endpoint, info: await o.engine.info() }], o.builder);
   const dockerfiles = await writeDockerfiles(p, o.render, o.outDir, { builder: o.builder });
   const note = (l: string) => o.observer.note(l);
   const pulls =
@@ -83,6 +87,7 @@ export async function runMatrix(p: PreparedMatrix, o: RunOptions): Promise<Matri
       runCell(c, df, pull ?? source, p.matrix.name, o, state, onCompiled).catch((e: unknown) => crashed(c, df, p.matrix.name, o, e)),
     );
     results.set(c.cell.id, r);
+    o.onResult?.(r);
     if (o.failFast && !cellPassed(r)) state.stop = true;
     return r;
   };

@@ -12,7 +12,7 @@ export interface CliResult {
 
 export function cli(
   args: string[],
-  opts: { timeoutMs?: number; onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv; onStderr?: (chunk: string) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, "dist/cli/main.js"), ...args], {
@@ -24,6 +24,7 @@ export function cli(
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => {
       stderr += d;
+      opts.onStderr?.(String(d));
       if (process.env.PM_ITG_VERBOSE) process.stderr.write(d);
     });
     if (child.pid) opts.onSpawn?.(child.pid);

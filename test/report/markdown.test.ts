@@ -74,3 +74,19 @@ describe("mdText and codeBlock", () => {
     expect(codeBlock(["plain"])).toBe("```text\nplain\n```");
   });
 });
+
+describe("markdownSummary of a pooled run", () => {
+  it("has an engine column, with the engines a cell was moved off", () => {
+    const [a, b] = ALL;
+    const pooled = [
+      { ...a!, engine: "/var/run/docker.sock" },
+      { ...b!, engine: "/var/run/docker.sock", movedFrom: ["build|2:2376"] },
+    ];
+    const md = markdownSummary(report(pooled));
+    const header = md.split("\n").find((l) => l.startsWith("|  | cell |"))!;
+    expect(cols(header).slice(0, 4)).toEqual(["", "cell", "engine", "build"]);
+    const moved = cols(rows(md).find((r) => r.includes("moved off"))!);
+    expect(moved).toHaveLength(cols(header).length);
+    expect(moved[2]).toBe("`/var/run/docker.sock` (moved off `build\\|2:2376`)");
+  });
+});

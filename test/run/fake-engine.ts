@@ -1,5 +1,6 @@
 // An Engine that builds nothing: each build plays a scripted event stream with delays, and
 // every call is recorded with a timestamp, so scheduling can be tested without Docker.
+import { Readable } from "node:stream";
 import type { StepTiming } from "../../src/core/outcome.js";
 import type { BuildRequest, Engine, ImageInfo } from "../../src/io/docker/engine.js";
 
@@ -52,7 +53,7 @@ export class FakeEngine implements Engine {
     return [];
   }
   async listImages() {
-    return [...this.images.entries()].map(([tag, i]) => ({ id: i.id, tags: [tag] }));
+    return [...this.images.entries()].map(([tag, i]) => ({ id: i.id, tags: [tag], labels: i.labels }));
   }
   async importRootfs(): Promise<{ imageId: string }> {
     throw new Error("not in the fake");
@@ -107,6 +108,25 @@ export class FakeEngine implements Engine {
   }
   async containerLogs() {
     return "";
+  }
+  /** What `info` reports; a pool test gives each fake its own. */
+  cpus = 2;
+  async info() {
+    return { cpus: this.cpus, memoryBytes: 8 * 2 ** 30, product: "docker" as const, version: "fake" };
+  }
+  /** `save` as the fake's own format: the reference and its record, as JSON. */
+  async saveImage(ref: string): Promise<NodeJS.ReadableStream> {
+    const i = this.images.get(ref);
+    if (!i) throw new Error(`no such image ${ref}`);
+    this.mark("save", ref);
+    return Readable.from([JSON.stringify({ ref, image: i })]);
+  }
+  async loadImage(tar: NodeJS.ReadableStream): Promise<void> {
+    let text = "";
+    for await (const chunk of tar) text += String(chunk);
+    const { ref, image } = JSON.parse(text) as { ref: string; image: ImageInfo };
+    this.images.set(ref, image);
+    this.mark("load", ref);
   }
 }
 

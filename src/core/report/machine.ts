@@ -11,7 +11,7 @@ export const REPORT_SCHEMA_VERSION = 1;
 export function jsonReport(
   matrix: { name: string; file: string },
   results: readonly CellResult[],
-  meta: { startedAt: string; seconds: number },
+  meta: { startedAt: string; seconds: number; engines?: readonly object[] },
 ) {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -19,6 +19,7 @@ export function jsonReport(
     file: matrix.file,
     startedAt: meta.startedAt,
     seconds: Math.round(meta.seconds * 10) / 10,
+    ...(meta.engines ? { engines: meta.engines } : {}),
     summary: { cells: results.length, passed: results.filter(cellPassed).length, failed: results.filter((r) => !cellPassed(r)).length },
     cells: results.map((r) => ({ ...r, passed: cellPassed(r) })),
   };

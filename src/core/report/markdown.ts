@@ -54,12 +54,21 @@ function pushCol(r: CellResult): string {
   return r.push.kind === "failed" ? "**failed**" : `- (${mdText(r.push.reason)})`;
 }
 
+/** A pool's engine, and the engines the cell was moved off. */
+const engineCol = (c: Cell) =>
+  `${c.engine ? codeSpan(c.engine) : "-"}${c.movedFrom?.length ? ` (moved off ${c.movedFrom.map(codeSpan).join(", ")})` : ""}`.replace(
+    /\|/g,
+    "\\|",
+  );
+
 function table(cells: readonly Cell[]): string[] {
   const pushing = cells.some((c) => c.push);
-  const head = ["", "cell", "build", "time", "size", ...(pushing ? ["push"] : []), "checks"];
+  const pooled = cells.some((c) => c.engine);
+  const head = ["", "cell", ...(pooled ? ["engine"] : []), "build", "time", "size", ...(pushing ? ["push"] : []), "checks"];
   const rows = cells.map((c) => [
     c.passed ? "✅" : "❌",
     codeSpan(c.id).replace(/\|/g, "\\|"),
+    ...(pooled ? [engineCol(c)] : []),
     ...buildCols(c),
     ...(pushing ? [pushCol(c)] : []),
     checksCol(c),

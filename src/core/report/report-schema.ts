@@ -35,6 +35,8 @@ const cell = z.looseObject({
   logFile: z.string(),
   dockerfile: z.string(),
   push: push.optional(),
+  engine: z.string().optional(),
+  movedFrom: z.array(z.string()).optional(),
 });
 
 export const reportSchema = z.looseObject({

@@ -43,20 +43,35 @@ function rateColumn(r: CellResult): string {
   return t ? `${t.perSecond.toFixed(0)}${t.via === "sendmail" ? " (sendmail)" : ""}` : "-";
 }
 
+/** The engine of a pool that did the cell, and the ones it was moved off. */
+const engineColumn = (r: CellResult) => `${r.engine ?? "-"}${r.movedFrom?.length ? ` (moved off ${r.movedFrom.join(", ")})` : ""}`;
+
 export function formatTable(results: readonly CellResult[]): string {
   const pushing = results.some((r) => r.push);
+  const pooled = results.some((r) => r.engine || r.movedFrom);
   const rates = results.some((r) => r.verify.kind === "verified" && r.verify.result.throughput);
   const rows = results.map((r) => [
     cellPassed(r) ? "ok" : "FAIL",
     r.id,
     r.image,
+    ...(pooled ? [engineColumn(r)] : []),
     buildColumn(r),
     r.build.kind === "failed" ? "-" : mb(r.build.size),
     ...(rates ? [rateColumn(r)] : []),
     ...(pushing ? [pushColumn(r)] : []),
     checksColumn(r),
   ]);
-  const head = ["", "cell", "image", "build", "size", ...(rates ? ["msg/s"] : []), ...(pushing ? ["pushed"] : []), "checks"];
+  const head = [
+    "",
+    "cell",
+    "image",
+    ...(pooled ? ["engine"] : []),
+    "build",
+    "size",
+    ...(rates ? ["msg/s"] : []),
+    ...(pushing ? ["pushed"] : []),
+    "checks",
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cols: string[]) =>
     cols

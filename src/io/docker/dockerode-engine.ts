@@ -8,6 +8,7 @@ import {
   BuildFailed,
   type BuildRequest,
   type Engine,
+  type EngineInfo,
   type HelperRun,
   type HistoryEntry,
   type ImageInfo,
@@ -58,10 +59,19 @@ export class DockerodeEngine implements Engine {
   /** The first time the connection was lost during this run, if it was (it may be back). */
   lostConnection: EngineLostError | undefined;
 
-  constructor(opts?: Docker.DockerOptions) {
-    // Without options dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH/DOCKER_TLS_VERIFY) itself.
-    this.docker = new Docker(opts);
-    this.endpoint = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  /** Without `at`, dockerode reads DOCKER_HOST (and DOCKER_CERT_PATH/DOCKER_TLS_VERIFY) itself. */
+  constructor(at?: { host: string; dockerOptions: Docker.DockerOptions }) {
+    this.docker = new Docker(at?.dockerOptions);
+    this.endpoint = at?.host ?? process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  }
+
+  async info(): Promise<EngineInfo> {
+    const [i, v] = await Promise.all([this.docker.info(), this.docker.version()]).catch((e: unknown) => {
+      throw this.lost(e);
+    });
+    const components = (v as { Components?: { Name?: string }[] }).Components ?? [];
+    const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
+    return { cpus: i.NCPU, memoryBytes: i.MemTotal, product: podman ? "podman" : "docker", version: v.Version };
   }
 
   async ping(): Promise<{ version: string; apiVersion: string }> {
@@ -125,7 +135,7 @@ export class DockerodeEngine implements Engine {
     if (filter.label) filters.label = filter.label;
     if (filter.dangling !== undefined) filters.dangling = [String(filter.dangling)];
     const list = await this.docker.listImages({ filters } as object);
-    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>") }));
+    return list.map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== "<none>:<none>"), labels: i.Labels ?? {} }));
   }
 
   async importRootfs(tar: NodeJS.ReadableStream, ref: string, changes: string[]): Promise<{ imageId: string }> {
@@ -218,6 +228,18 @@ export class DockerodeEngine implements Engine {
   async pull(ref: string, auth?: RegistryAuth): Promise<void> {
     const stream = (await this.docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
     readTransfer(await readJsonLines(stream));
+  }
+
+  async saveImage(ref: string): Promise<NodeJS.ReadableStream> {
+    return (await this.docker.getImage(ref).get()) as NodeJS.ReadableStream;
+  }
+
+  async loadImage(tar: NodeJS.ReadableStream): Promise<void> {
+    const stream = (await this.docker.loadImage(tar as Readable, { quiet: true })) as unknown as NodeJS.ReadableStream;
+    for (const l of await readJsonLines(stream)) {
+      const e = parseBuildLine(l).find((x) => x.kind === "error");
+      if (e && e.kind === "error") throw new EnvironmentError(`docker load on ${this.endpoint} failed: ${e.message}`);
+    }
   }
 
   async containerLogs(id: string): Promise<string> {

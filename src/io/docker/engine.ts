@@ -29,6 +29,16 @@ export interface HistoryEntry {
 export interface ImageSummary {
   id: string;
   tags: string[];
+  labels: Record<string, string>;
+}
+
+/** What an engine says of itself: how much work it takes, and what it is (Docker or Podman). */
+export interface EngineInfo {
+  cpus: number;
+  memoryBytes: number;
+  /** "docker" or "podman" (Podman's Docker-compatible service names itself in /version). */
+  product: "docker" | "podman";
+  version: string;
 }
 
 export class BuildFailed extends Error {
@@ -69,6 +79,7 @@ export interface Engine {
   /** Where the engine is (`unix:///var/run/docker.sock`, `tcp://...`), for messages and reports. */
   readonly endpoint: string;
   ping(): Promise<{ version: string; apiVersion: string }>;
+  info(): Promise<EngineInfo>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   imageExists(ref: string): Promise<boolean>;
   /** The image's history, newest first; a missing image is an error. */
@@ -96,4 +107,8 @@ export interface Engine {
   push(ref: string, auth?: RegistryAuth): Promise<{ digest: string }>;
   /** Pulls `ref`; rejects with TransferFailed when the registry refuses or lacks it. */
   pull(ref: string, auth?: RegistryAuth): Promise<void>;
+  /** `docker save`: the image as a tar stream. */
+  saveImage(ref: string): Promise<NodeJS.ReadableStream>;
+  /** `docker load` of a `saveImage` stream. */
+  loadImage(tar: NodeJS.ReadableStream): Promise<void>;
 }

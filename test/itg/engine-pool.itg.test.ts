@@ -1,0 +1,117 @@
+// A pool of two real Docker engines on this machine: the default one and a second dockerd
+// with its own socket, data root and bridge (scripts/engine2-up.sh). One run spreads its
+// compile chains over both, sends the base image to the engine that lacks it and verifies
+// each cell on the engine that built it; another run loses the second engine mid-compile
+// and finishes its cell on the first.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerodeEngine } from "../../src/io/docker/dockerode-engine.js";
+import { cli, ROOT } from "./cli.js";
+
+const M = "test/fixtures/pool.yaml";
+const E1 = "unix:///var/run/docker.sock";
+const E2 = "unix:///var/run/docker-pmx2.sock";
+const NAME1 = "/var/run/docker.sock";
+const NAME2 = "/var/run/docker-pmx2.sock";
+const engine1 = new DockerodeEngine({ host: E1, dockerOptions: { socketPath: NAME1 } });
+const engine2 = new DockerodeEngine({ host: E2, dockerOptions: { socketPath: NAME2 } });
+const image = (option: string) => `postfix-matrix/itg-pool:debian-bookworm-3.10.13-${option}`;
+
+interface Report {
+  engines: { name: string; cells: number; transferred: string[]; lost?: string }[];
+  cells: {
+    id: string;
+    image: string;
+    engine?: string;
+    movedFrom?: string[];
+    passed: boolean;
+    build: { kind: string };
+    verify: { kind: string; result?: { cached?: boolean; checks: { status: string }[] } };
+  }[];
+}
+const report = async (out: string) => JSON.parse(await readFile(path.join(out, "itg-pool/report.json"), "utf8")) as Report;
+
+function script(name: string, ...args: string[]): string {
+  // Loud on purpose: without the second engine these tests cannot say anything.
+  return execFileSync("bash", [path.join(ROOT, "scripts", name), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+}
+
+beforeAll(() => {
+  expect(script("engine2-up.sh")).toBe(E2);
+}, 300_000);
+
+// Leave the second engine running, as the other tests expect to find or start it.
+afterAll(() => {
+  script("engine2-up.sh");
+}, 300_000);
+
+describe("a pool of two engines", () => {
+  it("spreads the compile chains over both, sends the base image, verifies each cell where it was built", async () => {
+    for (const e of [engine1, engine2]) for (const o of ["o1", "os"]) await e.removeImage(image(o));
+    // The second engine lacks the base image: the run sends it over from the first.
+    await engine2.removeImage("debian:bookworm");
+    const out = await mkdtemp(path.join(os.tmpdir(), "pm-pool-itg-"));
+    const only = ["--only", "debian-bookworm-3.10.13-o1", "debian-bookworm-3.10.13-os"];
+    const r = await cli(["run", M, ...only, "--engine", E1, "--engine", E2, "--reverify", "--out", out]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stderr).toMatch(
+      /base image debian:bookworm: sent from \/var\/run\/docker\.sock to \/var\/run\/docker-pmx2\.sock \(save, load\) in \d+\.\d s/,
+    );
+    const rep = await report(out);
+    expect(rep.engines.map((e) => [e.name, e.cells, e.lost])).toEqual([
+      [NAME1, 1, undefined],
+      [NAME2, 1, undefined],
+    ]);
+    expect(rep.engines[1]!.transferred).toEqual(["debian:bookworm"]);
+    expect(rep.cells.map((c) => c.engine).sort()).toEqual([NAME1, NAME2].sort());
+    for (const c of rep.cells) {
+      expect(c.passed, c.id).toBe(true);
+      // Verified for real on its own engine, not taken from the cache.
+      expect(c.verify.kind).toBe("verified");
+      expect(c.verify.result!.cached).toBeUndefined();
+      expect(c.verify.result!.checks.length).toBeGreaterThan(10);
+      const [here, there] = c.engine === NAME1 ? [engine1, engine2] : [engine2, engine1];
+      expect(await here.imageExists(c.image), `${c.image} on ${c.engine}`).toBe(true);
+      expect(await there.imageExists(c.image), `${c.image} not on the other engine`).toBe(false);
+    }
+    expect(r.stdout).toMatch(/engine {2}build/);
+  });
+
+  it("moves a cell off an engine stopped mid-compile: it passes on the other, exit 5 says what happened", async () => {
+    for (const e of [engine1, engine2]) for (const o of ["o2", "o0"]) await e.removeImage(image(o));
+    // The second engine must really compile (nothing cached there), so that it is cut mid-compile.
+    await engine2.pruneBuildCache();
+    const out = await mkdtemp(path.join(os.tmpdir(), "pm-pool-itg-"));
+    let victim: string | undefined;
+    let stopped = false;
+    const onStderr = (chunk: string) => {
+      for (const line of chunk.split("\n")) {
+        victim ??= /^\[([^\]]+)\] building: on \/var\/run\/docker-pmx2\.sock$/.exec(line)?.[1];
+        if (victim && !stopped && line.startsWith(`[${victim}] build `) && /\bmake\b/.test(line)) {
+          stopped = true;
+          script("engine2-down.sh");
+        }
+      }
+    };
+    const only = ["--only", "debian-bookworm-3.10.13-o2", "debian-bookworm-3.10.13-o0"];
+    const r = await cli(["run", M, ...only, "--engine", E1, "--engine", E2, "--out", out], { onStderr });
+    expect(stopped, `the second engine was never seen compiling:\n${r.stderr}`).toBe(true);
+    expect(r.code, r.stderr + r.stdout).toBe(5);
+    expect(r.stderr).toMatch(
+      /engine \/var\/run\/docker-pmx2\.sock was lost \(.+\): 1 unfinished cell placed again on \/var\/run\/docker\.sock/,
+    );
+    const rep = await report(out);
+    expect(rep.engines[1]!.lost).toBeTruthy();
+    const moved = rep.cells.find((c) => c.id === victim)!;
+    expect(moved).toMatchObject({ passed: true, engine: NAME1, movedFrom: [NAME2] });
+    expect(rep.cells.every((c) => c.passed && c.engine === NAME1)).toBe(true);
+    expect(await engine1.imageExists(moved.image)).toBe(true);
+    expect(r.stdout).toContain(`(moved off ${NAME2})`);
+  });
+});
