@@ -3,6 +3,7 @@
 // it is sent and reports each result over IPC as soon as it is final.
 import path from "node:path";
 import { PostfixMatrixError } from "../errors.js";
+import { cellPassed } from "../core/outcome.js";
 import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
 import { defaultCacheDir } from "../io/source/cache.js";
 import { VerifyCache } from "../io/verify/cache.js";
@@ -38,12 +39,7 @@ async function runBatch(m: Extract<ToWorker, { type: "run" }>, abort: AbortContr
       reverify: m.flags.reverify,
       onResult: (result) => void send({ type: "result", result }),
     });
-    const lost =
-      engine.lostConnection ??
-      (await engine.ping().then(
-        () => undefined,
-        (e: Error) => e,
-      ));
+    const lost = await engineLost(engine, !run.results.every(cellPassed));
     return {
       type: "done",
       ...(lost ? { lost: lost.message } : {}),
@@ -51,17 +47,30 @@ async function runBatch(m: Extract<ToWorker, { type: "run" }>, abort: AbortContr
       interrupted: run.interrupted,
     };
   } catch (e) {
-    const lost =
-      engine.lostConnection ??
-      (await engine.ping().then(
-        () => undefined,
-        (x: Error) => x,
-      ));
+    const lost = await engineLost(engine, true);
     const hint = e instanceof PostfixMatrixError ? e.hint : undefined;
     return { type: "error", message: (e as Error).message, ...(hint ? { hint } : {}), lost: lost !== undefined };
   } finally {
     await registry.stopAll();
   }
+}
+
+/**
+ * Whether the engine went away. After a failure it is asked a few times over 3 s: a daemon
+ * being stopped fails the build it runs (with an API error, not a dropped connection) a moment
+ * before its socket closes.
+ */
+async function engineLost(engine: DockerodeEngine, afterFailure: boolean): Promise<Error | undefined> {
+  for (let i = 0; i < (afterFailure ? 4 : 1); i++) {
+    if (engine.lostConnection) return engine.lostConnection;
+    if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+    const e = await engine.ping().then(
+      () => undefined,
+      (x: Error) => x,
+    );
+    if (e) return e;
+  }
+  return engine.lostConnection;
 }
 
 const abort = new AbortController();

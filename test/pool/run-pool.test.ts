@@ -1,17 +1,7 @@
-// The pool's coordinator on fake engines, with each worker run in this process (the real one
-// is a forked process per engine): chains placed on both engines, a base image sent to the
-// engine that lacks it, and an engine lost mid-run whose unfinished cells move to the other.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cellPassed } from "../../src/core/outcome.js";
 import { prepareMatrix } from "../../src/core/prepare.js";
-import { makeRenderer } from "../../src/core/render/dockerfile.js";
 import { BuildFailed } from "../../src/io/docker/engine.js";
-import { loadTemplates } from "../../src/io/fs/templates.js";
-import type { ResolvedSource } from "../../src/io/source/resolve.js";
-import { ContainerRegistry } from "../../src/io/verify/verify.js";
 import type { RunObserver } from "../../src/run/observer.js";
 import type { PoolMember } from "../../src/run/pool/inventory.js";
 import type { FromWorker } from "../../src/run/pool/protocol.js";
@@ -19,6 +9,7 @@ import { runPool, type StartWorker } from "../../src/run/pool/run-pool.js";
 import { runMatrix } from "../../src/run/run-matrix.js";
 import { yamlOf } from "../core/helpers.js";
 import { FakeEngine } from "../run/fake-engine.js";
+import { fakeRunOptions } from "../run/fake-run.js";
 
 const matrix = prepareMatrix(
   yamlOf({
@@ -64,12 +55,8 @@ class MortalEngine extends FakeEngine {
 }
 
 async function setup() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "pm-pool-"));
-  const tarball = path.join(dir, "postfix.tar.gz");
-  await writeFile(tarball, "x");
-  const resolve = async (req: { version: string; sha256?: string }): Promise<ResolvedSource> =>
-    ({ version: req.version, sha256: req.sha256 ?? "", path: tarball, fileName: "p.tar.gz", bytes: 1, origin: "cache" }) as ResolvedSource;
-  const render = makeRenderer(await loadTemplates());
+  const base = await fakeRunOptions(new FakeEngine(() => ({ compileMs: 0, totalMs: 0 })));
+  const { outDir: dir, render } = base;
   const notes: string[] = [];
   const observer: RunObserver = { note: (l) => notes.push(l), cellState: () => {}, cellStep: () => {} };
   // What the forked worker does, in this process: runMatrix on the member's engine, each result sent on.
@@ -82,20 +69,9 @@ async function setup() {
       const run = await runMatrix(
         { ...matrix, cells },
         {
+          ...base,
           engine,
-          render,
-          outDir: dir,
           concurrency: batch.flags.concurrency,
-          builder: "buildkit",
-          bootstrapMissing: false,
-          verify: false,
-          build: true,
-          failFast: false,
-          sources: { cacheDir: dir, mirrors: [], debian: false } as never,
-          observer: { note: (line) => send({ type: "note", line }), cellState: () => {}, cellStep: () => {} },
-          signal: abort.signal,
-          registry: new ContainerRegistry(),
-          resolve,
           onResult: (result) => send({ type: "result", result }),
         },
       );
@@ -190,5 +166,19 @@ describe("runPool", () => {
     expect(run.results.every((r) => cellPassed(r) && r.engine === "up")).toBe(true);
     expect(run.engines.find((e) => e.name === "down")!.lost).toBe("did not answer at the start: connect ENOENT /run/none.sock");
     expect(notes).toContain("engine down (fake://down) left out: did not answer at the start: connect ENOENT /run/none.sock");
+  });
+
+  it("breaks ties by the order the engines were named, not by which answered first", async () => {
+    const { pool, member } = await setup();
+    const [first, second] = [new MortalEngine(BASES), new MortalEngine(BASES)];
+    const info = first.info.bind(first);
+    first.info = async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return info();
+    };
+    const run = await pool([member("first", first), member("second", second)]);
+    // The heaviest chain (a, a2) has no better place: it goes to the first engine named.
+    const chain = run.results.filter((r) => /bookworm-3\.10\.13-a2?$/.test(r.id));
+    expect(chain.map((r) => r.engine)).toEqual(["first", "first"]);
   });
 });

@@ -7,17 +7,14 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CellResult } from "../../src/core/outcome.js";
 import { prepareMatrix } from "../../src/core/prepare.js";
-import { makeRenderer } from "../../src/core/render/dockerfile.js";
 import { jsonReport, junitReport } from "../../src/core/report/machine.js";
 import { selectShard } from "../../src/core/shard/select.js";
-import { loadTemplates } from "../../src/io/fs/templates.js";
 import { BuildFailed } from "../../src/io/docker/engine.js";
-import type { ResolvedSource } from "../../src/io/source/resolve.js";
-import { ContainerRegistry } from "../../src/io/verify/verify.js";
-import { runMatrix, type RunOptions } from "../../src/run/run-matrix.js";
+import { runMatrix } from "../../src/run/run-matrix.js";
 import { cli } from "../cli/run-cli.js";
 import { yamlOf } from "../core/helpers.js";
 import { FakeEngine } from "../run/fake-engine.js";
+import { fakeRunOptions } from "../run/fake-run.js";
 import { readJunit } from "./junit-xml.js";
 
 const matrix = prepareMatrix(
@@ -42,33 +39,7 @@ async function runShard(index: number, dir: string): Promise<{ results: CellResu
     },
     ["debian:bookworm", "debian:trixie"],
   );
-  await mkdir(dir, { recursive: true });
-  const tarball = path.join(dir, "postfix.tar.gz");
-  await writeFile(tarball, "not really a tarball");
-  const resolve = async (req: { version: string; sha256?: string }): Promise<ResolvedSource> => ({
-    version: req.version,
-    sha256: req.sha256 ?? "",
-    path: tarball,
-    fileName: `postfix-${req.version}.tar.gz`,
-    bytes: 20,
-    origin: "cache",
-  });
-  const options: RunOptions = {
-    engine,
-    render: makeRenderer(await loadTemplates()),
-    outDir: dir,
-    concurrency: 2,
-    builder: "buildkit",
-    bootstrapMissing: false,
-    verify: false,
-    build: true,
-    failFast: false,
-    sources: { cacheDir: dir, mirrors: [] } as unknown as RunOptions["sources"],
-    observer: { note: () => {}, cellState: () => {}, cellStep: () => {} },
-    signal: new AbortController().signal,
-    registry: new ContainerRegistry(),
-    resolve,
-  };
+  const options = await fakeRunOptions(engine, {}, dir);
   const shard = { ...matrix, cells: selectShard(matrix.cells, { index, count: 2 }) };
   const run = await runMatrix(shard, options);
   // As `run` writes them.

@@ -1,20 +1,12 @@
-// An engine that goes away mid-run: socket errors are told from API answers, and a cell whose
-// engine call throws fails with the reason while the other cells finish (no crash, so the
-// report can still be written).
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepareMatrix } from "../../src/core/prepare.js";
-import { makeRenderer } from "../../src/core/render/dockerfile.js";
 import { EngineLostError, engineConnectionLost } from "../../src/io/docker/dockerode-engine.js";
-import { loadTemplates } from "../../src/io/fs/templates.js";
-import type { ResolvedSource } from "../../src/io/source/resolve.js";
-import { ContainerRegistry } from "../../src/io/verify/verify.js";
 import type { RunObserver } from "../../src/run/observer.js";
-import { type RunOptions, runMatrix } from "../../src/run/run-matrix.js";
+import { runMatrix } from "../../src/run/run-matrix.js";
 import { yamlOf } from "../core/helpers.js";
 import { FakeEngine } from "./fake-engine.js";
+import { fakeRunOptions } from "./fake-run.js";
 
 const sysErr = (code: string, syscall: string, message = `${syscall} ${code}`) => Object.assign(new Error(message), { code, syscall });
 
@@ -55,33 +47,14 @@ describe("runMatrix when an engine call throws", () => {
       if (ref === lostImage) throw new EngineLostError("fake://", sysErr("ECONNREFUSED", "connect", "connect ECONNREFUSED"));
       return inspect(ref);
     };
-    const dir = await mkdtemp(path.join(os.tmpdir(), "pm-lost-"));
-    const tarball = path.join(dir, "postfix.tar.gz");
-    await writeFile(tarball, "x");
     const states: string[] = [];
     const observer: RunObserver = {
       note: () => {},
       cellState: (id, s, d) => states.push(`${id} ${s}${d ? `: ${d}` : ""}`),
       cellStep: () => {},
     };
-    const resolve = async (req: { version: string }): Promise<ResolvedSource> =>
-      ({ version: req.version, sha256: "", path: tarball, fileName: "p.tar.gz", bytes: 1, origin: "cache" }) as ResolvedSource;
-    const o = {
-      engine,
-      render: makeRenderer(await loadTemplates()),
-      outDir: dir,
-      concurrency: 2,
-      builder: "buildkit",
-      bootstrapMissing: false,
-      verify: false,
-      build: true,
-      failFast: false,
-      sources: { cacheDir: dir, mirrors: [], debian: false },
-      observer,
-      signal: new AbortController().signal,
-      registry: new ContainerRegistry(),
-      resolve,
-    } satisfies RunOptions;
+    const o = await fakeRunOptions(engine, { observer });
+    const dir = o.outDir;
     const run = await runMatrix(matrix, o);
     expect(run.results.map((r) => r.build.kind)).toEqual(["built", "failed"]);
     const failed = run.results[1]!;

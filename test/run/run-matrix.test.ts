@@ -1,52 +1,16 @@
-// The run's scheduling, on a fake engine: chains released at compile end, cells of a ready
-// base building while another base is bootstrapped, and what a missing base or source does.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { prepareMatrix } from "../../src/core/prepare.js";
-import { makeRenderer } from "../../src/core/render/dockerfile.js";
 import { EnvironmentError } from "../../src/errors.js";
-import type { ResolvedSource } from "../../src/io/source/resolve.js";
-import { loadTemplates } from "../../src/io/fs/templates.js";
-import { ContainerRegistry } from "../../src/io/verify/verify.js";
 import { runMatrix, type RunOptions } from "../../src/run/run-matrix.js";
 import type { RunObserver } from "../../src/run/observer.js";
 import { yamlOf } from "../core/helpers.js";
 import { FakeEngine, sleep, type FakeBuildScript } from "./fake-engine.js";
+import { fakeRunOptions } from "./fake-run.js";
 
 const quiet: RunObserver = { note: () => {}, cellState: () => {}, cellStep: () => {} };
 
-async function options(engine: FakeEngine, extra: Partial<RunOptions> = {}): Promise<RunOptions> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "pm-run-"));
-  const tarball = path.join(dir, "postfix.tar.gz");
-  await writeFile(tarball, "not really a tarball");
-  const resolve = async (req: { version: string; sha256?: string }): Promise<ResolvedSource> => ({
-    version: req.version,
-    sha256: req.sha256 ?? "",
-    path: tarball,
-    fileName: `postfix-${req.version}.tar.gz`,
-    bytes: 20,
-    origin: "cache",
-  });
-  return {
-    engine,
-    render: makeRenderer(await loadTemplates()),
-    outDir: dir,
-    concurrency: 4,
-    builder: "buildkit",
-    bootstrapMissing: false,
-    verify: false,
-    build: true,
-    failFast: false,
-    sources: { cacheDir: dir, mirrors: [] } as unknown as RunOptions["sources"],
-    observer: quiet,
-    signal: new AbortController().signal,
-    registry: new ContainerRegistry(),
-    resolve,
-    ...extra,
-  };
-}
+const options = (engine: FakeEngine, extra: Partial<RunOptions> = {}) =>
+  fakeRunOptions(engine, { concurrency: 4, observer: quiet, ...extra });
 
 // Two install-time variants of one compile, and a cell of another base.
 const matrix = prepareMatrix(

@@ -140,7 +140,8 @@ class PoolRunner {
   }
 
   private place(chains: PoolChain[], movedFrom: ReadonlyMap<string, string[]>): void {
-    const live = [...this.live.values()];
+    // In the order the engines were named (ties go to the first), whichever answered first.
+    const live = this.o.members.flatMap((m) => this.live.get(m.name) ?? []);
     for (const placement of placeChains(
       chains,
       live.map((l) => l.inv),
