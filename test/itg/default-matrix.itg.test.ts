@@ -1,10 +1,12 @@
 // README command 1's main job, for real: every cell of matrices/default.yaml is built through
 // the Engine API and verified in a running container (postfix check, version, mail flow, relay).
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
+import os from "node:os";
 import { stripVTControlCharacters } from "node:util";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readJunit } from "../report/junit-xml.js";
 import { cli, ROOT } from "./cli.js";
 
 interface Report {
@@ -85,5 +87,36 @@ describe("postfix-matrix run matrices/default.yaml", () => {
     expect(unsized.status, unsized.stdout).toBe(0);
     expect(unsized.stdout).toMatch(/^\[debian-bookworm-3\.10\.13-defaults\] cached/m);
     expect(unsized.stdout).not.toContain("8/8 done");
+  });
+
+  it("runs as two shards (every cell once) whose real reports merge into one, with JUnit and a summary", async () => {
+    // After the first test every image is there: the shards take seconds, as on warm CI runners.
+    const shard = async (k: number) => {
+      const out = await mkdtemp(path.join(os.tmpdir(), `pm-shard-${k}-`));
+      const r = await cli(["run", "matrices/default.yaml", "--shard", `${k}/2`, "--out", out]);
+      expect(r.code, r.stderr).toBe(0);
+      return out;
+    };
+    const dirs = [await shard(1), await shard(2)];
+    const ids = await Promise.all(
+      dirs.map(async (d) => (JSON.parse(await readFile(path.join(d, "default/report.json"), "utf8")) as Report).cells.map((c) => c.id)),
+    );
+    expect(ids[0]!.length).toBeGreaterThan(0);
+    expect(ids[1]!.length).toBeGreaterThan(0);
+    expect([...ids[0]!, ...ids[1]!].sort()).toHaveLength(8);
+    expect(new Set([...ids[0]!, ...ids[1]!]).size).toBe(8);
+    const merged = await mkdtemp(path.join(os.tmpdir(), "pm-merged-"));
+    const summaryFile = path.join(merged, "step-summary.md");
+    const m = await cli(["report", "merge", ...dirs, "--out", merged], { env: { GITHUB_STEP_SUMMARY: summaryFile } });
+    expect(m.code, m.stderr).toBe(0);
+    const report = JSON.parse(await readFile(path.join(merged, "report.json"), "utf8")) as Report;
+    expect(report.summary).toEqual({ cells: 8, passed: 8, failed: 0 });
+    const { suites } = readJunit(await readFile(path.join(merged, "report.xml"), "utf8"));
+    expect(suites.map((s) => s.name.replace(/^default\//, "")).sort()).toEqual([...ids[0]!, ...ids[1]!].sort());
+    for (const s of suites) expect([s.failures, s.errors]).toEqual([0, 0]);
+    const md = await readFile(path.join(merged, "summary.md"), "utf8");
+    expect(md).toContain("**8 of 8 cells passed**");
+    expect(md.split("\n").filter((l) => l.startsWith("| ✅ |"))).toHaveLength(8);
+    expect(await readFile(summaryFile, "utf8")).toContain(md.trimEnd());
   });
 });
