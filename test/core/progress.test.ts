@@ -42,6 +42,20 @@ describe("classic builder lines", () => {
     ["   ", []],
     ["", []],
     ['{"progressDetail":{}}', []],
+    // Podman (Buildah): stage and step, several lines in one chunk.
+    [
+      '{"stream":"[2/4] STEP 6/7: RUN make makefiles \\u0026\\u0026 make\\n"}',
+      [{ kind: "step", id: "2/4 6/7", name: "RUN make makefiles && make", state: "started" }],
+    ],
+    ['{"stream":"STEP 1/2: FROM debian:bookworm\\n"}', [{ kind: "step", id: "1/1 1/2", name: "FROM debian:bookworm", state: "started" }]],
+    [
+      '{"stream":"cc -c a.c\\ncc -c b.c\\n[3/4] STEP 1/5: FROM build\\n"}',
+      [
+        { kind: "log", text: "cc -c a.c" },
+        { kind: "log", text: "cc -c b.c" },
+        { kind: "step", id: "3/4 1/5", name: "FROM build", state: "started" },
+      ],
+    ],
   ])("%s", (line, events) => {
     expect(parseBuildLine(line)).toEqual(events);
   });

@@ -125,8 +125,10 @@ export class DockerodeEngine implements Engine {
     try {
       await this.docker.getImage(id).remove({ force: false });
     } catch (e) {
-      // 404: already gone; 409: still tagged or used by a container, so not ours to remove.
-      if (statusOf(e) !== 404 && statusOf(e) !== 409) throw e;
+      // 404: already gone; 409: still tagged or used by a container, so not ours to remove
+      // (Podman answers 500 "... with more than one tag ...: please force removal" for that).
+      const stillUsed = statusOf(e) === 409 || /more than one tag|image is in use/i.test((e as Error).message);
+      if (statusOf(e) !== 404 && !stillUsed) throw e;
     }
   }
 
@@ -139,8 +141,8 @@ export class DockerodeEngine implements Engine {
   }
 
   async importRootfs(tar: NodeJS.ReadableStream, ref: string, changes: string[]): Promise<{ imageId: string }> {
-    const [repo, tag] = splitRef(ref);
-    const stream = (await this.docker.importImage(tar as Readable, { repo, tag, changes } as object)) as unknown as NodeJS.ReadableStream;
+    // The whole reference as `repo`, as docker's CLI sends it: Podman ignores a separate `tag`.
+    const stream = (await this.docker.importImage(tar as Readable, { repo: ref, changes } as object)) as unknown as NodeJS.ReadableStream;
     for (const l of await readJsonLines(stream)) {
       const e = parseBuildLine(l).find((x) => x.kind === "error");
       if (e && e.kind === "error") throw new EnvironmentError(`docker import of ${ref} failed: ${e.message}`);

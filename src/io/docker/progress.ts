@@ -57,15 +57,23 @@ export function parseBuildLine(line: string): BuildEvent[] {
   if (json.id === "moby.buildkit.trace" && typeof json.aux === "string") return decodeTrace(json.aux);
   if (json.id === "moby.image.id") return [{ kind: "image", id: String((json.aux as { ID?: string })?.ID ?? "") }];
   if (json.aux && typeof (json.aux as { ID?: unknown }).ID === "string") return [{ kind: "image", id: (json.aux as { ID: string }).ID }];
-  if (typeof json.stream === "string") {
-    const text = json.stream;
-    const step = /^Step (\d+\/\d+) : (.*)/.exec(text.trim());
-    if (step) return [{ kind: "step", id: step[1]!, name: step[2]!, state: "started" }];
-    if (/^ ---> Using cache/.test(text)) return [{ kind: "log", text: text.trimEnd() }];
-    return text.trimEnd() ? [{ kind: "log", text: text.trimEnd() }] : [];
-  }
+  // Podman (Buildah) sends several lines in one chunk: each is an event of its own.
+  if (typeof json.stream === "string") return json.stream.split(/\r?\n/).flatMap(streamLine);
   if (typeof json.status === "string") return [{ kind: "log", text: json.status }];
   return [];
+}
+
+/** A classic build's step: Docker's `Step 4/9 : RUN ...`, Podman's `[2/4] STEP 6/7: RUN ...`. */
+const DOCKER_STEP = /^Step (\d+\/\d+) : (.*)/;
+const PODMAN_STEP = /^(?:\[(\d+\/\d+)\] )?STEP (\d+\/\d+): (.*)/;
+
+function streamLine(line: string): BuildEvent[] {
+  const text = line.trimEnd();
+  const docker = DOCKER_STEP.exec(text.trim());
+  if (docker) return [{ kind: "step", id: docker[1]!, name: docker[2]!, state: "started" }];
+  const podman = PODMAN_STEP.exec(text.trim());
+  if (podman) return [{ kind: "step", id: `${podman[1] ?? "1/1"} ${podman[2]}`, name: podman[3]!, state: "started" }];
+  return text ? [{ kind: "log", text }] : [];
 }
 
 function decodeTrace(aux: string): BuildEvent[] {

@@ -1,7 +1,8 @@
 // The one way a Postfix container for checks is started (image verification and upgrade
 // scenarios alike). Safety is set before Postfix starts: every transport but local is
 // `error`, so nothing is ever delivered outward; SMTP goes only to the mapped port.
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { randomBytes } from "node:crypto";
+import { GenericContainer, getContainerRuntimeClient, Wait, type StartedTestContainer } from "testcontainers";
 import type { Engine } from "../docker/engine.js";
 import type { SmtpTarget } from "./smtp.js";
 
@@ -75,10 +76,17 @@ export function startCommand(o: Pick<StartOptions, "hostname" | "tls">): string 
 
 export async function startPostfix(image: string, o: StartOptions): Promise<PostfixContainer> {
   const output = startOutput();
+  // A name of our own: a container whose start fails is left behind by testcontainers.
+  const name = `pmx-check-${randomBytes(6).toString("hex")}`;
   let g = new GenericContainer(image)
+    .withName(name)
     .withCommand(["sh", "-c", startCommand(o)])
     .withExposedPorts(25)
     .withLabels(o.labels)
+    // Explicit limits: rootful Podman raises nofile and nproc to 1048576 by default, which
+    // fails (`error setting rlimit type 7`) where root may not raise them (here the hard
+    // limits are 20000 files, 32768 processes). Postfix under test needs far less.
+    .withUlimits({ nofile: { soft: 16384, hard: 16384 }, nproc: { soft: 16384, hard: 16384 } })
     .withLogConsumer(output.consume)
     .withWaitStrategy(Wait.forLogMessage(/daemon started/).withStartupTimeout(60_000));
   if (o.binds?.length) g = g.withBindMounts(o.binds.map((b) => ({ ...b, mode: "rw" as const })));
@@ -88,13 +96,23 @@ export async function startPostfix(image: string, o: StartOptions): Promise<Post
     started = await g.start();
   } catch (e) {
     output.stop();
-    // testcontainers has removed the container by now; what it printed says why.
+    await removeByName(name);
     throw new Error(await output.explain(e), { cause: e });
   }
   // The log keeps streaming until the container is stopped: the log hygiene check reads it.
   const handle = wrapContainer(started, o, output);
   o.registry?.add(handle);
   return handle;
+}
+
+/** Removes a container testcontainers did not (its start failed); one already gone is fine. */
+async function removeByName(name: string): Promise<void> {
+  try {
+    const client = await getContainerRuntimeClient();
+    await client.container.remove(client.container.getById(name), { removeVolumes: true });
+  } catch {
+    // Already removed (a wait-strategy timeout removes it), or the engine is gone: nothing to do.
+  }
 }
 
 /** At most this much of a container's output is kept (a verification logs far less). */
