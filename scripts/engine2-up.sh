@@ -16,6 +16,14 @@ EXEC=/var/run/docker-$NAME
 BRIDGE=pmx-br${NAME#pmx}
 PIN=()
 [ -n "${PMX_ENGINE_CPUS:-}" ] && PIN=(taskset -c "$PMX_ENGINE_CPUS")
+# The second engine also listens on tcp://127.0.0.1:2376 with TLS (client certificates in
+# /var/lib/docker-pmx2-tls, for DOCKER_CERT_PATH): the tests reach it that way too.
+TLS=()
+if [ "$NAME" = pmx2 ]; then
+  CERTS=/var/lib/docker-pmx2-tls
+  bash "$(dirname "$0")/engine-tls-certs.sh" "$CERTS"
+  TLS=(--host tcp://127.0.0.1:2376 --tlsverify --tlscacert "$CERTS/server/ca.pem" --tlscert "$CERTS/server/cert.pem" --tlskey "$CERTS/server/key.pem")
+fi
 log() { printf 'engine2-up: %s\n' "$*" >&2; }
 answers() { timeout 10 docker -H "unix://$SOCK" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
@@ -41,7 +49,7 @@ if ! answers; then
   log "starting dockerd $NAME (data root $ROOT, log /var/log/dockerd-$NAME.log${PIN:+, cores ${PMX_ENGINE_CPUS:-}})"
   # No iptables of its own: the first engine manages the host's rules; containers are reached
   # on loopback through the userland proxy.
-  setsid nohup "${PIN[@]}" dockerd --host "unix://$SOCK" --data-root "$ROOT" --exec-root "$EXEC" \
+  setsid nohup "${PIN[@]}" dockerd --host "unix://$SOCK" "${TLS[@]}" --data-root "$ROOT" --exec-root "$EXEC" \
     --pidfile "/var/run/docker-$NAME.pid" --bridge "$BRIDGE" --iptables=false --ip-masq=false \
     > "/var/log/dockerd-$NAME.log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do answers && break; sleep 1; done
