@@ -32,6 +32,16 @@ export function checkPoolFlags(o: RunFlags, mode: RunMode, engines: number): voi
   if (o.cacheFrom || o.cacheTo) throw say("--cache-from/--cache-to");
 }
 
+/** testcontainers (verification) reaches engines over unix:// and tcp:// only, not ssh://. */
+export function checkSshVerify(endpoints: readonly EngineEndpoint[], verify: boolean): void {
+  const ssh = endpoints.filter((e) => e.host.startsWith("ssh://"));
+  if (!verify || ssh.length === 0) return;
+  throw new UsageError(
+    `${ssh.map((e) => e.spec).join(", ")}: images on an ssh:// engine cannot be verified (testcontainers reaches engines over unix:// and tcp:// only)`,
+    "add --no-verify, or forward the engine's socket (ssh -L /tmp/e.sock:/var/run/docker.sock user@host) and use unix:///tmp/e.sock",
+  );
+}
+
 export async function runPooled(p: PreparedMatrix, o: RunFlags, endpoints: readonly EngineEndpoint[]): Promise<number> {
   const started = new Date();
   const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);

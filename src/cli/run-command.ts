@@ -20,7 +20,7 @@ import { checkPublishing, preparePublishing, publish } from "./publish-run.js";
 import { commonRunOptions } from "./run-options.js";
 import { resolveEngines, type EngineEndpoint } from "../io/docker/engine-endpoint.js";
 import { defaultConcurrency } from "./concurrency.js";
-import { checkPoolFlags, runPooled } from "./pool-run.js";
+import { checkPoolFlags, checkSshVerify, runPooled } from "./pool-run.js";
 import { load } from "./load.js";
 import { LiveView, wantsLiveView } from "./view/live.js";
 import { PlainView } from "./view/plain.js";
@@ -51,6 +51,7 @@ export async function runCommand(file: string, o: RunFlags, mode: RunMode): Prom
   const p = await load(file, o.only, o.shard);
   const endpoints = await resolveEngines(o.engine);
   if (endpoints.length > 1) checkPoolFlags(o, mode, endpoints.length);
+  checkSshVerify(endpoints, o.verify);
   // Bad --to or --tag-template: exit 2 before anything else, dry run included.
   const tags = checkPublishing(p, o, Boolean(mode.push));
   if (o.dryRun) {

@@ -14,6 +14,7 @@ describe("engine flags", () => {
     [["run", M, ...POOL, "--push", "--to", "127.0.0.1:5000/p"], /--push with 2 engines: a pool only builds and verifies/],
     [["run", M, ...POOL, "--cache-from", "127.0.0.1:5000/p"], /--cache-from\/--cache-to with 2 engines/],
     [["verify", M, ...POOL], /verify with 2 engines/],
+    [["run", M, "--engine", "ssh://ci@build-3"], /ssh:\/\/ci@build-3: images on an ssh:\/\/ engine cannot be verified/],
   ])("%j exits 2: %s", async (args, why) => {
     const r = await cli(...args, "--dry-run", "--out", "/nonexistent/never-written");
     expect(r.stderr).toMatch(why);
@@ -30,6 +31,12 @@ describe("engine flags", () => {
     } finally {
       delete process.env.POSTFIX_MATRIX_ENGINES;
     }
+  });
+
+  it("an ssh:// engine builds without verification", async () => {
+    const r = await cli("run", M, "--engine", "ssh://ci@build-3", "--no-verify", "--dry-run");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
   });
 
   it("a pool's dry run prints the plan", async () => {
