@@ -15,3 +15,7 @@ export function defaultConcurrency(m: Machine = { cores: os.availableParallelism
   const byMemory = Math.floor(m.memoryBytes / 2 ** 30 / 2);
   return Math.max(1, Math.min(2 * m.cores, byMemory, MAX_DEFAULT_CONCURRENCY));
 }
+
+/** The default for an engine, from the CPUs and memory it reports (it may be another machine). */
+export const engineDefaultConcurrency = (info: { cpus: number; memoryBytes: number }): number =>
+  defaultConcurrency({ cores: Math.max(1, info.cpus), memoryBytes: info.memoryBytes });

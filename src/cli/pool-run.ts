@@ -12,7 +12,7 @@ import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
 import type { EngineEndpoint } from "../io/docker/engine-endpoint.js";
 import { forkWorker } from "../run/pool/fork-worker.js";
 import { runPool } from "../run/pool/run-pool.js";
-import { defaultConcurrency } from "./concurrency.js";
+import { engineDefaultConcurrency } from "./concurrency.js";
 import { onInterrupt } from "./interrupt.js";
 import { withSourceDate } from "./renderer.js";
 import type { RunFlags, RunMode } from "./run-command.js";
@@ -61,7 +61,7 @@ export async function runPooled(p: PreparedMatrix, o: RunFlags, endpoints: reado
         reverify: Boolean(o.reverify),
         failFast: Boolean(o.failFast),
       },
-      concurrencyFor: (info) => o.concurrency ?? defaultConcurrency({ cores: Math.max(1, info.cpus), memoryBytes: info.memoryBytes }),
+      concurrencyFor: (info) => o.concurrency ?? engineDefaultConcurrency(info),
       render: withSourceDate(makeRenderer(await loadTemplates())),
       observer: view,
       signal,

@@ -19,7 +19,7 @@ import type { PublishFlags } from "./publish-options.js";
 import { checkPublishing, preparePublishing, publish } from "./publish-run.js";
 import { commonRunOptions } from "./run-options.js";
 import { resolveEngines, type EngineEndpoint } from "../io/docker/engine-endpoint.js";
-import { defaultConcurrency } from "./concurrency.js";
+import { defaultConcurrency, engineDefaultConcurrency } from "./concurrency.js";
 import { checkPoolFlags, checkSshVerify, runPooled } from "./pool-run.js";
 import { load } from "./load.js";
 import { LiveView, wantsLiveView } from "./view/live.js";
@@ -63,7 +63,7 @@ export async function runCommand(file: string, o: RunFlags, mode: RunMode): Prom
   const lock = await acquireRunLock(path.join(o.out, p.matrix.name), { command: mode.build ? "run" : "verify", note: log });
   try {
     if (endpoints.length > 1) return await runPooled(p, o, endpoints);
-    return await runLocked(p, { ...o, concurrency: o.concurrency ?? defaultConcurrency() }, mode, endpoints[0]);
+    return await runLocked(p, o, mode, endpoints[0]);
   } finally {
     await lock.release();
   }
@@ -71,11 +71,12 @@ export async function runCommand(file: string, o: RunFlags, mode: RunMode): Prom
 
 async function runLocked(
   p: Awaited<ReturnType<typeof load>>,
-  o: RunFlags & { concurrency: number },
+  flags: RunFlags,
   mode: RunMode,
   endpoint: EngineEndpoint | undefined,
 ): Promise<number> {
   const engine = endpoint ? useEngine(endpoint) : new DockerodeEngine();
+  const o = { ...flags, concurrency: flags.concurrency ?? (await engineConcurrency(engine)) };
   const pub = await preparePublishing(p, o, Boolean(mode.push));
   const started = new Date();
   const view = wantsLiveView(process.stderr, process.env) ? new LiveView(process.stderr) : new PlainView(log);
@@ -125,6 +126,13 @@ async function runLocked(
   // Asked to push: a cell that was not pushed (not verified, say) is not done.
   const unpushed = pub.to !== undefined && results.some((r) => r.push?.kind !== "pushed");
   return results.every(cellPassed) && !unpushed ? ExitCode.ok : ExitCode.cellsFailed;
+}
+
+/** Cells at once without -j: what the engine's own CPUs and memory allow (it may be remote). */
+async function engineConcurrency(engine: Engine): Promise<number> {
+  const info = await engine.info().catch(() => undefined);
+  // No answer: the run's first ping says why; the number does not matter then.
+  return info ? engineDefaultConcurrency(info) : defaultConcurrency();
 }
 
 /** One engine named with --engine: testcontainers (verification) reads it from the environment. */

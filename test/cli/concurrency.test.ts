@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultConcurrency, MAX_DEFAULT_CONCURRENCY } from "../../src/cli/concurrency.js";
+import { defaultConcurrency, engineDefaultConcurrency, MAX_DEFAULT_CONCURRENCY } from "../../src/cli/concurrency.js";
 
 const GiB = 2 ** 30;
 
@@ -24,5 +24,13 @@ describe("defaultConcurrency", () => {
   it("reads this machine when given nothing", () => {
     const n = defaultConcurrency();
     expect(Number.isInteger(n) && n >= 1 && n <= MAX_DEFAULT_CONCURRENCY).toBe(true);
+  });
+});
+
+describe("engineDefaultConcurrency", () => {
+  it("follows what the engine reports, not this machine", () => {
+    expect(engineDefaultConcurrency({ cpus: 1, memoryBytes: 24 * 2 ** 30 })).toBe(2);
+    expect(engineDefaultConcurrency({ cpus: 16, memoryBytes: 8 * 2 ** 30 })).toBe(4);
+    expect(engineDefaultConcurrency({ cpus: 0, memoryBytes: 64 * 2 ** 30 })).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
-import { parseBuildLine } from "../../src/io/docker/progress.js";
+import { LogLines, parseBuildLine } from "../../src/io/docker/progress.js";
 
 const protoFile = path.join(
   path.dirname(createRequire(import.meta.url).resolve("dockerode/package.json")),
@@ -95,8 +95,9 @@ describe("BuildKit trace lines", () => {
       { kind: "step", id: CACHED, name: "[deps 2/3] RUN apt-get update", state: "cached", seconds: 0 },
       { kind: "step", id: "sha256:5555", name: "[runtime 1/6] FROM debian:bookworm", state: "started" },
       { kind: "log", step: RUN, text: "line1" },
-      { kind: "log", step: RUN, text: "line2" },
+      { kind: "log", step: RUN, text: "line2", partial: true },
       { kind: "log", step: FAIL, text: "make: *** [all] Error 2" },
+      { kind: "log", step: FAIL, text: "" },
     ]);
   });
 
@@ -116,9 +117,29 @@ describe("BuildKit trace lines", () => {
     expect(parseBuildLine(line)).toEqual([]);
   });
 
-  it("log messages keep UTF-8 and drop blank lines", () => {
+  it("log messages keep UTF-8; LogLines drops blank lines", () => {
     const events = parseBuildLine(traceLine({ logs: [{ vertex: RUN, msg: Buffer.from("\n  \nünï ✓\n") }] }));
-    expect(events).toEqual([{ kind: "log", step: RUN, text: "ünï ✓" }]);
+    const lines = new LogLines();
+    expect(events.flatMap((e) => (e.kind === "log" ? [lines.add(e)] : []))).toEqual([undefined, undefined, "ünï ✓"]);
+  });
+
+  it("a line BuildKit cut into pieces is one line again, per step", () => {
+    // As apt's output arrived once: "E" in one message, ": Unable to locate package gcc" in the next.
+    const events = [
+      ...parseBuildLine(traceLine({ logs: [{ vertex: RUN, msg: Buffer.from("Reading package lists...\nE") }] })),
+      ...parseBuildLine(traceLine({ logs: [{ vertex: FAIL, msg: Buffer.from("other step\n") }] })),
+      ...parseBuildLine(traceLine({ logs: [{ vertex: RUN, msg: Buffer.from(": Unable to locate package gcc\nE: ") }] })),
+      ...parseBuildLine(traceLine({ logs: [{ vertex: RUN, msg: Buffer.from("\nUnable to locate package m4\n") }] })),
+    ];
+    const lines = new LogLines();
+    const whole = events.flatMap((e) => (e.kind === "log" ? [lines.add(e)] : [])).filter((l) => l !== undefined);
+    expect(whole).toEqual([
+      "Reading package lists...",
+      "other step",
+      "E: Unable to locate package gcc",
+      "E: ",
+      "Unable to locate package m4",
+    ]);
   });
 
   it("an error line wins even when it also carries a trace id", () => {

@@ -4,6 +4,7 @@ import { readFile, writeFile, mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readJunit } from "../report/junit-xml.js";
 import { cli, ROOT } from "./cli.js";
 
 describe("failures", () => {
@@ -18,8 +19,12 @@ describe("failures", () => {
     expect(r.stdout).toContain("1 of 2 cells passed");
     const log = await readFile(path.join(out, "itg-failing/debian-bookworm-3.10.13-broken/build.log"), "utf8");
     expect(log).toMatch(/openssl\/\w+\.h: No such file or directory[\s\S]*Error 1/);
-    const junit = await readFile(path.join(out, "itg-failing/report.xml"), "utf8");
-    expect(junit).toMatch(/<testcase classname="debian-bookworm-3.10.13-broken" name="build"[^>]*><failure/);
+    const { suites } = readJunit(await readFile(path.join(out, "itg-failing/report.xml"), "utf8"));
+    const broken = suites.find((x) => x.name === "itg-failing/debian-bookworm-3.10.13-broken")!;
+    const build = broken.cases.find((c) => c.name === "build")!;
+    expect(build.classname).toBe("debian-bookworm-3.10.13-broken");
+    expect(build.failure?.message).toMatch(/exit code: 2/);
+    expect(build.failure?.text).toMatch(/openssl\/\w+\.h: No such file or directory/);
   });
 
   it("rejects a bad matrix before building anything, with file, line and field path", async () => {

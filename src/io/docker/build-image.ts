@@ -7,7 +7,7 @@ import { isCompileStep } from "../../core/render/dockerfile.js";
 import { imageLabels, RECIPE_LABEL, recipeHash } from "../../core/recipe/identity.js";
 import { buildContext } from "./context.js";
 import { BuildFailed, type Builder, type Engine } from "./engine.js";
-import type { BuildEvent } from "./progress.js";
+import { type BuildEvent, LogLines } from "./progress.js";
 
 export interface ImageSpec {
   /** The tag to build. */
@@ -73,9 +73,13 @@ export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise
 /** Build events as log lines; each step announced once when it starts. */
 function logWriter(log: NodeJS.WritableStream, onStep?: (name: string) => void): (e: BuildEvent) => void {
   const announced = new Set<string>();
+  const lines = new LogLines();
   return (e) => {
-    if (e.kind === "log") log.write(`${e.text}\n`);
-    else if (e.kind === "error") log.write(`ERROR: ${e.message}\n`);
+    if (e.kind === "log") {
+      const line = lines.add(e);
+      if (line !== undefined) log.write(`${line}\n`);
+    }
+    if (e.kind === "error") log.write(`ERROR: ${e.message}\n`);
     else if (e.kind === "step") {
       log.write(
         `# ${e.state}: ${e.name}${e.seconds !== undefined ? ` (${e.seconds.toFixed(1)} s)` : ""}${e.error ? ` -- ${e.error}` : ""}\n`,

@@ -3,7 +3,7 @@
 // failed BuildKit vertex, never by guessing from output text.
 import type { StepTiming } from "../../core/outcome.js";
 import { BuildFailed } from "./engine.js";
-import type { BuildEvent } from "./progress.js";
+import { type BuildEvent, LogLines } from "./progress.js";
 
 export class BuildTracker {
   private readonly steps = new Map<string, string>();
@@ -11,6 +11,7 @@ export class BuildTracker {
   private readonly tailByStep = new Map<string, string[]>();
   private readonly timings = new Map<string, StepTiming>();
   private current: string | undefined;
+  private readonly lines = new LogLines();
   private failure: { message: string; step?: string } | undefined;
   imageId = "";
 
@@ -23,7 +24,8 @@ export class BuildTracker {
         this.timings.set(e.id, { name: e.name, seconds: e.seconds ?? 0, cached: e.state === "cached" });
       }
     } else if (e.kind === "log") {
-      this.push(e.step ?? this.current, e.text);
+      const line = this.lines.add(e);
+      if (line !== undefined) this.push(e.step ?? this.current, line);
     } else if (e.kind === "error") {
       this.failure ??= { message: e.message, ...(this.current ? { step: this.current } : {}) };
     } else if (e.kind === "image") {

@@ -7,7 +7,8 @@ import protobuf from "protobufjs";
 
 export type BuildEvent =
   | { kind: "step"; id: string; name: string; state: "started" | "done" | "cached" | "error"; error?: string; seconds?: number }
-  | { kind: "log"; step?: string; text: string }
+  /** `partial`: BuildKit cut the line here; the step's next log event goes on with it. */
+  | { kind: "log"; step?: string; text: string; partial?: boolean }
   | { kind: "image"; id: string }
   | { kind: "error"; message: string };
 
@@ -98,7 +99,29 @@ function decodeTrace(aux: string): BuildEvent[] {
   }
   for (const l of msg.logs) {
     const text = Buffer.from(l.msg).toString("utf8");
-    for (const t of text.split(/\r?\n/)) if (t.trim()) out.push({ kind: "log", step: l.vertex, text: t });
+    // BuildKit cuts a step's output anywhere, mid-line too: the piece after the last newline
+    // is partial, and whole lines (empty ones too) end one.
+    const lines = text.split(/\r?\n/);
+    const rest = lines.pop()!;
+    for (const t of lines) out.push({ kind: "log", step: l.vertex, text: t });
+    if (rest) out.push({ kind: "log", step: l.vertex, text: rest, partial: true });
   }
   return out;
+}
+
+/** Joins a step's partial log pieces into whole lines; blank lines are dropped. */
+export class LogLines {
+  private readonly pending = new Map<string, string>();
+
+  /** The whole line this log event ends, if it ends one. */
+  add(e: Extract<BuildEvent, { kind: "log" }>): string | undefined {
+    const key = e.step ?? "";
+    const text = (this.pending.get(key) ?? "") + e.text;
+    if (e.partial) {
+      this.pending.set(key, text);
+      return undefined;
+    }
+    this.pending.delete(key);
+    return text.trim() ? text : undefined;
+  }
 }
