@@ -12,6 +12,8 @@ import { DockerodeEngine } from "../io/docker/dockerode-engine.js";
 import type { EngineEndpoint } from "../io/docker/engine-endpoint.js";
 import { forkWorker } from "../run/pool/fork-worker.js";
 import { runPool } from "../run/pool/run-pool.js";
+import { resolveSources } from "../run/prerequisites.js";
+import { defaultResolveOptions } from "../io/source/resolve.js";
 import { engineDefaultConcurrency } from "./concurrency.js";
 import { onInterrupt } from "./interrupt.js";
 import { withSourceDate } from "./renderer.js";
@@ -66,6 +68,13 @@ export async function runPooled(p: PreparedMatrix, o: RunFlags, endpoints: reado
       observer: view,
       signal,
       startWorker: forkWorker,
+      prepareSources: async () => {
+        const note = (l: string) => view.note(l);
+        await resolveSources(
+          p.cells.map((c) => c.cell.postfix),
+          { sources: { ...defaultResolveOptions(), log: note }, note },
+        );
+      },
     });
   } finally {
     view.close();

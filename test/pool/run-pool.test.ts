@@ -60,7 +60,10 @@ async function setup() {
   const notes: string[] = [];
   const observer: RunObserver = { note: (l) => notes.push(l), cellState: () => {}, cellStep: () => {} };
   // What the forked worker does, in this process: runMatrix on the member's engine, each result sent on.
+  /** What happened in order: sources prepared, workers started. */
+  const order: string[] = [];
   const startWorker: StartWorker = (m, batch, onMessage) => {
+    order.push(`worker ${m.name}`);
     const engine = m.engine as MortalEngine;
     const abort = new AbortController();
     const send = (x: FromWorker) => onMessage(x);
@@ -90,8 +93,9 @@ async function setup() {
       observer,
       signal: new AbortController().signal,
       startWorker,
+      prepareSources: async () => void order.push("sources"),
     });
-  return { pool, member, notes };
+  return { pool, member, notes, order };
 }
 
 const BASES = ["debian:bookworm", "debian:trixie"];
@@ -180,5 +184,11 @@ describe("runPool", () => {
     // The heaviest chain (a, a2) has no better place: it goes to the first engine named.
     const chain = run.results.filter((r) => /bookworm-3\.10\.13-a2?$/.test(r.id));
     expect(chain.map((r) => r.engine)).toEqual(["first", "first"]);
+  });
+
+  it("fetches the sources once, before any worker starts", async () => {
+    const { pool, member, order } = await setup();
+    await pool([member("e1", new MortalEngine(BASES)), member("e2", new MortalEngine(BASES))]);
+    expect(order).toEqual(["sources", "worker e1", "worker e2"]);
   });
 });

@@ -32,6 +32,8 @@ export interface PoolOptions {
   observer: RunObserver;
   signal: AbortSignal;
   startWorker: StartWorker;
+  /** Fetches the Postfix sources into this machine's cache once, before any worker needs them. */
+  prepareSources?: () => Promise<void>;
 }
 
 /** What the report says of each engine. */
@@ -129,6 +131,8 @@ class PoolRunner {
       for (const l of this.links) l.abort();
     });
     this.o.observer.note("sources: sent from this machine in each build context, so every engine has them");
+    // Once here rather than once per worker; one that cannot be had fails its cells in the workers.
+    await this.o.prepareSources?.().catch((e: Error) => this.o.observer.note(`sources: ${e.message}`));
     this.place(poolChainsOf(this.p.cells.map(chainCell)), new Map());
     while (this.running.size > 0) await Promise.all([...this.running]);
     return {
