@@ -30,7 +30,7 @@ answers() { timeout 10 docker -H "unix://$SOCK" version --format '{{.Server.Vers
 [ "$(id -u)" -eq 0 ] || { log "starting a second dockerd needs root"; exit 1; }
 command -v dockerd >/dev/null 2>&1 || bash "$(dirname "$0")/engine-up.sh"
 
-if [ "${1:-}" = "--fresh" ]; then bash "$(dirname "$0")/engine2-down.sh"; rm -rf "$ROOT"; fi
+if [ "${1:-}" = "--fresh" ]; then bash "$(dirname "$0")/engine2-down.sh" --purge; fi
 
 if ! answers; then
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then

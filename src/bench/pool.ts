@@ -7,7 +7,6 @@
 //           the slowest over the mean.
 // Usage: npm run bench:pool [-- --shards] [-- --only-shards]
 import { execFileSync, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -47,8 +46,7 @@ async function freshEngine(n: number, cpus?: string): Promise<BenchEngine> {
 
 /** Stops engine `pmxb<n>` and removes its data root (gigabytes of images and build cache). */
 function stopEngine(n: number): void {
-  script("engine2-down.sh", { PMX_ENGINE: `pmxb${n}` });
-  rmSync(`/var/lib/docker-pmxb${n}`, { recursive: true, force: true });
+  script("engine2-down.sh", { PMX_ENGINE: `pmxb${n}` }, "--purge");
 }
 
 /** One `run`, timed; its report read back. */

@@ -4,7 +4,7 @@
 // complete under a temporary name and put in place with link(), which fails when the name
 // exists: a reader never sees a half-written lock, and two runs never both get it.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { EnvironmentError } from "../errors.js";
@@ -57,6 +57,18 @@ async function placeExclusive(file: string, info: LockInfo): Promise<boolean> {
     throw e;
   } finally {
     await unlink(tmp).catch(() => {});
+  }
+}
+
+/** Puts `info` at `file` whatever is there: only under the takeover guard. */
+async function replace(file: string, info: LockInfo): Promise<void> {
+  const tmp = `${file}.${info.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(info)}\n`);
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
   }
 }
 
@@ -130,9 +142,12 @@ async function takeOver(file: string, stale: LockInfo, me: LockInfo, alive: (pid
   }
   try {
     const now = await readLock(file);
-    if (now !== "gone" && (now === "unreadable" || now.token !== stale.token || now.pid !== stale.pid)) return false;
-    if (now !== "gone") await unlink(file);
-    return await placeExclusive(file, me);
+    if (now === "gone") return await placeExclusive(file, me);
+    if (now === "unreadable" || now.token !== stale.token || now.pid !== stale.pid) return false;
+    // Replaced in one step (rename), never removed first: a run arriving in between would
+    // otherwise place its own lock without knowing one was taken over.
+    await replace(file, me);
+    return true;
   } finally {
     await unlink(guard).catch(() => {});
   }

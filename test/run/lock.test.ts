@@ -96,10 +96,19 @@ describe("acquireRunLock", () => {
       const dir = await tmp();
       if (stale) await plant(dir, { pid: 7 });
       const alive = (p: number) => p !== 7;
-      const tries = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => acquireRunLock(dir, { ...quiet, pid: 1000 + i, alive })));
+      const notes: { pid: number; line: string }[] = [];
+      const tries = await Promise.allSettled(
+        // Staggered by event-loop turns, so later runs arrive in the middle of a takeover.
+        Array.from({ length: 24 }, async (_, i) => {
+          for (let t = 0; t < i; t++) await new Promise((r) => setImmediate(r));
+          return acquireRunLock(dir, { ...quiet, pid: 1000 + i, alive, note: (line) => notes.push({ pid: 1000 + i, line }) });
+        }),
+      );
       const won = tries.filter((t) => t.status === "fulfilled");
       expect(won).toHaveLength(1);
       const holder = (JSON.parse(await readFile(path.join(dir, LOCK_FILE), "utf8")) as LockInfo).pid;
+      // A stale lock is taken over by the run that ends up holding it, and it says so.
+      expect(notes.map((n) => n.pid)).toEqual(stale ? [holder] : []);
       for (const t of tries) {
         if (t.status === "rejected") expect((t.reason as Error).message).toContain(`pid ${holder} on ${host}`);
       }
