@@ -253,6 +253,7 @@ function buildCell(
       dockerfile,
       cellId: id,
       version: c.recipe.version,
+      compileKey: c.recipe.keys.compile,
       source: { path: source.path, sha256: source.sha256, name: c.recipe.tarball },
       ...(o.labels ? { labels: o.labels(c) } : {}),
       logFile,

@@ -11,6 +11,7 @@ const engine = (name: string, o: Partial<EngineInventory> = {}): EngineInventory
   speed: 1,
   bases: new Set(["debian:bookworm", "debian:trixie"]),
   builtCells: new Set(),
+  compiled: new Set(),
   ...o,
 });
 
@@ -32,6 +33,20 @@ describe("placeChains", () => {
     expect(owner(p).get("c")).toBe("e2");
     expect(owner(p).get("d")).toBe("e1");
     expect(p.find((x) => x.engine === "e2")!.work).toBe(0);
+  });
+
+  it("puts a chain where its compile is cached: there it costs installs only, no dependency layer", () => {
+    const chains = poolChainsOf([cell("a1", "A"), cell("a2", "A"), cell("b", "B")]);
+    const p = placeChains(chains, [engine("e1"), engine("e2", { compiled: new Set(["A"]) })]);
+    expect(owner(p).get("a1")).toBe("e2");
+    expect(owner(p).get("b")).toBe("e1");
+    expect(p.find((x) => x.engine === "e2")!.work).toBe(2 * (UNIT_SECONDS.install + UNIT_SECONDS.verify));
+  });
+
+  it("counts only the cells of a chain an engine has not built", () => {
+    const chains = poolChainsOf([cell("a1", "A"), cell("a2", "A")]);
+    const p = placeChains(chains, [engine("e1", { builtCells: new Set(["a1"]), compiled: new Set(["A"]) })]);
+    expect(p[0]!.work).toBe(UNIT_SECONDS.install + UNIT_SECONDS.verify);
   });
 
   it("prefers the engine that has the base image; a missing base is listed for transfer", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cellPassed } from "../../src/core/outcome.js";
 import { prepareMatrix } from "../../src/core/prepare.js";
+import { COMPILE_LABEL, RECIPE_LABEL } from "../../src/core/recipe/identity.js";
 import { BuildFailed } from "../../src/io/docker/engine.js";
 import type { RunObserver } from "../../src/run/observer.js";
 import type { PoolMember } from "../../src/run/pool/inventory.js";
@@ -184,6 +185,24 @@ describe("runPool", () => {
     // The heaviest chain (a, a2) has no better place: it goes to the first engine named.
     const chain = run.results.filter((r) => /bookworm-3\.10\.13-a2?$/.test(r.id));
     expect(chain.map((r) => r.engine)).toEqual(["first", "first"]);
+  });
+
+  it("sends a chain to the engine whose images say its compile is cached there, and labels what it builds", async () => {
+    const { pool, member, notes } = await setup();
+    const [first, second] = [new MortalEngine(BASES), new MortalEngine(BASES)];
+    const a = matrix.cells.find((c) => c.cell.id.endsWith("bookworm-3.10.13-a"))!;
+    // An image of another recipe (an install-time option since changed) from the same compile.
+    second.images.set("pool:older", {
+      id: "sha256:older",
+      size: 1,
+      created: "",
+      labels: { [RECIPE_LABEL]: "stale", [COMPILE_LABEL]: a.recipe.keys.compile },
+    });
+    const run = await pool([member("first", first), member("second", second)]);
+    const chain = run.results.filter((r) => /bookworm-3\.10\.13-a2?$/.test(r.id));
+    expect(chain.map((r) => r.engine)).toEqual(["second", "second"]);
+    expect(notes.some((n) => /^engine second .*; 0 of the cells already built there, 1 compile in its build cache$/.test(n))).toBe(true);
+    expect(second.images.get(a.image)!.labels[COMPILE_LABEL]).toBe(a.recipe.keys.compile);
   });
 
   it("fetches the sources once, before any worker starts", async () => {

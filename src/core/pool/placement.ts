@@ -1,8 +1,8 @@
 // Which engine of a pool builds which compile chain. A chain never spans engines (its
 // followers take the leader's compile from that engine's build cache). Each chain goes where
-// it finishes soonest: an engine's predicted work over its speed, where a chain whose images
-// an engine already holds costs nothing there, a dependency layer counts once per engine,
-// and a base image the engine lacks costs a transfer. Greedy, heaviest chain first, and
+// it finishes soonest: an engine's predicted work over its speed, where a cell whose image an
+// engine already holds costs nothing there, a compile in its build cache costs no compile, a
+// dependency layer counts once per engine, and a base image the engine lacks costs a transfer. Greedy, heaviest chain first, and
 // deterministic: only keys, ids and the engines' order are looked at.
 import { byString, type Chain, chainsOf, type Weights, UNIT_SECONDS } from "../shard/work.js";
 
@@ -18,6 +18,8 @@ export interface EngineInventory {
   bases: ReadonlySet<string>;
   /** Cells whose image, from this very recipe, the engine already holds. */
   builtCells: ReadonlySet<string>;
+  /** Compile keys in its build cache, as far as its images tell (an image of another recipe with the same compile). */
+  compiled: ReadonlySet<string>;
 }
 
 export interface Placement {
@@ -41,10 +43,14 @@ interface Load {
 }
 
 function costOn(l: Load, c: PoolChain, w: Weights): number {
-  if (c.cells.every((id) => l.inv.builtCells.has(id))) return 0;
-  const deps = l.deps.has(c.deps) ? 0 : w.deps;
+  const todo = c.cells.filter((id) => !l.inv.builtCells.has(id)).length;
+  if (todo === 0) return 0;
+  // A compile in the engine's cache is a cache hit there, and so is its dependency layer.
+  const cached = l.inv.compiled.has(c.compile);
+  const compile = cached ? 0 : w.compile;
+  const deps = cached || l.deps.has(c.deps) ? 0 : w.deps;
   const base = l.inv.bases.has(c.baseImage) || l.missing.has(c.baseImage) ? 0 : TRANSFER_SECONDS;
-  return c.work + deps + base;
+  return compile + todo * (w.install + w.verify) + deps + base;
 }
 
 export function placeChains(chains: readonly PoolChain[], engines: readonly EngineInventory[], w: Weights = UNIT_SECONDS): Placement[] {

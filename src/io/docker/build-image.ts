@@ -19,6 +19,8 @@ export interface ImageSpec {
   source: { path: string; sha256: string; name: string };
   target?: string;
   role?: string;
+  /** The recipe's compile key, as a label: where it is, the pool places that chain. */
+  compileKey?: string;
   /** More labels (OCI annotations); the recipe labels come last and win. */
   labels?: Record<string, string>;
   logFile: string;
@@ -51,7 +53,13 @@ export async function buildImage(spec: ImageSpec, o: BuildImageOptions): Promise
       ...(spec.target ? { target: spec.target } : {}),
       labels: {
         ...spec.labels,
-        ...imageLabels({ hash, cellId: spec.cellId, version: spec.version, ...(spec.role ? { role: spec.role } : {}) }),
+        ...imageLabels({
+          hash,
+          cellId: spec.cellId,
+          version: spec.version,
+          ...(spec.role ? { role: spec.role } : {}),
+          ...(spec.compileKey ? { compile: spec.compileKey } : {}),
+        }),
       },
       onEvent: both(logWriter(log, o.onStep), compileWatcher(o.builder, o.onCompiled)),
       ...(o.signal ? { signal: o.signal } : {}),

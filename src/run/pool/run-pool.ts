@@ -105,7 +105,7 @@ class PoolRunner {
           this.o.observer.note(
             `engine ${member.name} (${member.host}): ${info.product} ${info.version}, ${info.cpus} CPUs, ` +
               `${Math.round(info.memoryBytes / 2 ** 30)} GiB: ${concurrency} cells at a time; ` +
-              `${inv.builtCells.size} of the cells already built there`,
+              `${inv.builtCells.size} of the cells already built there, ${inv.compiled.size} compile${inv.compiled.size === 1 ? "" : "s"} in its build cache`,
           );
         } catch (e) {
           report.lost = `did not answer at the start: ${(e as Error).message}`;
