@@ -198,6 +198,13 @@ describe("runPool", () => {
       created: "",
       labels: { [RECIPE_LABEL]: "stale", [COMPILE_LABEL]: a.recipe.keys.compile },
     });
+    // A compile of no cell of this run is not counted.
+    second.images.set("other:x", {
+      id: "sha256:other",
+      size: 1,
+      created: "",
+      labels: { [RECIPE_LABEL]: "x", [COMPILE_LABEL]: "0123456789abcdef" },
+    });
     const run = await pool([member("first", first), member("second", second)]);
     const chain = run.results.filter((r) => /bookworm-3\.10\.13-a2?$/.test(r.id));
     expect(chain.map((r) => r.engine)).toEqual(["second", "second"]);

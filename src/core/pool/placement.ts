@@ -2,8 +2,9 @@
 // followers take the leader's compile from that engine's build cache). Each chain goes where
 // it finishes soonest: an engine's predicted work over its speed, where a cell whose image an
 // engine already holds costs nothing there, a compile in its build cache costs no compile, a
-// dependency layer counts once per engine, and a base image the engine lacks costs a transfer. Greedy, heaviest chain first, and
-// deterministic: only keys, ids and the engines' order are looked at.
+// dependency layer counts once per engine, and a base image the engine lacks costs a transfer.
+// Greedy, heaviest chain first, and deterministic: only keys, ids and the engines' order are
+// looked at.
 import { byString, type Chain, chainsOf, type Weights, UNIT_SECONDS } from "../shard/work.js";
 
 export interface PoolChain extends Chain {

@@ -1,5 +1,6 @@
 // What each engine of a pool has before the run (base images, cells already built from the
-// same recipe, compiles its images say are in its build cache), and base images sent from one engine to another (save, then load).
+// same recipe, this run's compiles its images say are in its build cache), and base images
+// sent from one engine to another (save, then load).
 import { expectedSha256 } from "../../core/source/releases.js";
 import type { EngineInventory } from "../../core/pool/placement.js";
 import type { PreparedCell } from "../../core/prepare.js";
@@ -26,11 +27,12 @@ export async function takeInventory(
   const recipeOfTag = new Map<string, string>();
   // A compile stays in BuildKit's cache after its image is replaced or removed; a prune drops
   // it, and then this guess costs one compile more than planned, nothing else.
+  const wanted = new Set(cells.map((c) => c.recipe.keys.compile));
   const compiled = new Set<string>();
   for (const i of await m.engine.listImages({ label: [RECIPE_LABEL] })) {
     for (const t of i.tags) recipeOfTag.set(t, i.labels[RECIPE_LABEL] ?? "");
     const k = i.labels[COMPILE_LABEL];
-    if (k) compiled.add(k);
+    if (k && wanted.has(k)) compiled.add(k);
   }
   const builtCells = new Set<string>();
   for (const c of cells) {
