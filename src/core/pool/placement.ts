@@ -5,7 +5,7 @@
 // dependency layer counts once per engine, and a base image the engine lacks costs a transfer.
 // Greedy, heaviest chain first, and deterministic: only keys, ids and the engines' order are
 // looked at.
-import { byString, type Chain, chainsOf, type Weights, UNIT_SECONDS } from "../shard/work.js";
+import { byString, type Chain, chainsOf, chainWork, type Weights, UNIT_SECONDS } from "../shard/work.js";
 
 export interface PoolChain extends Chain {
   baseImage: string;
@@ -48,10 +48,9 @@ function costOn(l: Load, c: PoolChain, w: Weights): number {
   if (todo === 0) return 0;
   // A compile in the engine's cache is a cache hit there, and so is its dependency layer.
   const cached = l.inv.compiled.has(c.compile);
-  const compile = cached ? 0 : w.compile;
   const deps = cached || l.deps.has(c.deps) ? 0 : w.deps;
   const base = l.inv.bases.has(c.baseImage) || l.missing.has(c.baseImage) ? 0 : TRANSFER_SECONDS;
-  return compile + todo * (w.install + w.verify) + deps + base;
+  return chainWork(todo, w, cached) + deps + base;
 }
 
 export function placeChains(chains: readonly PoolChain[], engines: readonly EngineInventory[], w: Weights = UNIT_SECONDS): Placement[] {

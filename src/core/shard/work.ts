@@ -40,9 +40,14 @@ export function chainsOf(cells: readonly ShardCell[], w: Weights = UNIT_SECONDS)
       compile,
       deps: g.deps,
       cells: g.cells.sort(byString),
-      work: w.compile + g.cells.length * (w.install + w.verify),
+      work: chainWork(g.cells.length, w),
     }))
     .sort((a, b) => byString(a.compile, b.compile));
+}
+
+/** A chain's compile (unless the engine has it cached) and each of its cells' install and verification. */
+export function chainWork(cells: number, w: Weights = UNIT_SECONDS, compileCached = false): number {
+  return (compileCached ? 0 : w.compile) + cells * (w.install + w.verify);
 }
 
 /** The work of a set of chains on one machine: each chain, and each dependency layer once. */
